@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+/* TEMPORARY: replaced by the real command in this session. */
+#include "fastpath/log.h"
+#include "cli/commands.h"
+
+int cmd_doctor(int argc, char **argv)
+{
+	fp_err("doctor: not built yet");
+	return 1;
+}
