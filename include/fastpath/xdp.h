@@ -21,6 +21,7 @@
 #define FASTPATH_XDP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bpf_object;
@@ -40,9 +41,19 @@ const char *fp_xdp_mode_str(enum fp_xdp_mode mode);
  * Load every program and map of @obj (typically skel->obj after the caller
  * has set .rodata switches).  On a verifier rejection prints one line naming
  * the program and the verifier's last complaint, and the full log at -v.
- * @what names the object for messages ("sink").
+ * @what names the object for messages ("sink").  Returns 0, the kernel's
+ * error for a rejection (-EACCES or -EINVAL), -EPERM without privileges.
+ * After a load, skel->bss / skel->data are shared with the kernel's maps,
+ * exactly as after fp_NAME__load().
  */
 int fp_bpf_load(struct bpf_object *obj, const char *what);
+
+/*
+ * The same load, silent: for probes that are expected to fail on some
+ * kernels.  On failure @why (if not NULL) receives a one-line reason, e.g.
+ * "verifier: R1 offset is outside of the packet, at probe.bpf.c:80".
+ */
+int fp_bpf_load_quiet(struct bpf_object *obj, char *why, size_t why_len);
 
 struct fp_xdp_attach_opts {
 	enum fp_xdp_mode mode;
@@ -75,6 +86,7 @@ struct fp_xdp_info {
 	enum fp_xdp_mode mode;
 	bool offload;
 	bool via_link;
+	uint32_t link_id;	/* the bpf_link holding it, 0 if none/unknown */
 };
 
 int fp_xdp_query(int ifindex, struct fp_xdp_info *info);
