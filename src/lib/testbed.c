@@ -6,7 +6,7 @@
  * with their sysctls set before any interface exists (new interfaces copy
  * conf/default, so accept_dad=0 reaches them) and lo up; (2) every veth
  * pair, created in one namespace with the peer born in the other; (3) per
- * namespace: bridges, ports, GRO, addresses, links up, then routes (a
+ * namespace: bridges, ports, addresses, links up, GRO, then routes (a
  * gateway must be reachable through an up link); (4) wait until the kernel
  * has finished bringing the links up.  Any failure or a stop
  * request removes what was built.  A lock file serializes concurrent
@@ -210,12 +210,6 @@ static int configure_iface(const struct fp_topology *topo,
 		if (err)
 			return step_fail(topo, ns, "enslave", ifc->name, err);
 	}
-	if (ifc->kind == FP_TOPO_VETH) {
-		err = tb_gro_on(ifc->name);
-		if (err)
-			return step_fail(topo, ns, "enable GRO on", ifc->name,
-					 err);
-	}
 	if (ifc->ipv4) {
 		err = tb_addr_add(sk, ifc->name, ifc->ipv4);
 		if (err)
@@ -254,6 +248,21 @@ static int configure_ns(const struct fp_topology *topo,
 		err = tb_link_set_up(sk, ns->ifaces[i].name);
 		if (err)
 			return step_fail(topo, ns, "bring up",
+					 ns->ifaces[i].name, err);
+	}
+	/*
+	 * GRO only after the links are up: veth sets up the receive NAPI that
+	 * accepts XDP frames (XDP_TX and redirects from the peer) when GRO is
+	 * switched on while the device runs; switched on before, the flag
+	 * shows "on" but frames from the peer's XDP are dropped until it is
+	 * toggled (seen on 6.18).
+	 */
+	for (i = 0; i < ns->n_ifaces; i++) {
+		if (ns->ifaces[i].kind != FP_TOPO_VETH)
+			continue;
+		err = tb_gro_on(ns->ifaces[i].name);
+		if (err)
+			return step_fail(topo, ns, "enable GRO on",
 					 ns->ifaces[i].name, err);
 	}
 	for (i = 0; i < ns->n_routes; i++) {

@@ -16,11 +16,12 @@ IFACE_KEYS = ["driver", "queues", "xdp_features", "xdp_attached", "xdp_native",
 ITEM_FIELDS = {"label", "status", "detail", "required", "cost"}
 
 # A foreign XDP program, attached with `ip` as another tool would.
+# Self-contained (no kernel headers): a foreign program from "someone else".
 FOREIGN_PROG = r"""
-#include <linux/bpf.h>
+struct xdp_md;
 __attribute__((section("xdp"), used)) int fp_test_pass(struct xdp_md *ctx)
 {
-	return XDP_PASS;
+	return 2; /* XDP_PASS */
 }
 char _license[] __attribute__((section("license"), used)) = "GPL";
 """
