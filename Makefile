@@ -30,7 +30,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -Wformat=2
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE \
-            -Iinclude -I$(BUILD) -I$(BUILD)/skel -Isrc $(PKG_CFLAGS)
+            -Iinclude -I$(BUILD) -I$(BUILD)/skel -Isrc -Ibench $(PKG_CFLAGS)
 LDFLAGS  ?=
 
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -44,9 +44,10 @@ BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/skel/%.skel.h,$(BPF_SRCS))
 
 LIB_SRCS  := $(wildcard src/lib/*.c)
-LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-CLI_SRCS  := $(wildcard src/cli/*.c)
-CLI_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+# The bench scenarios are part of the command (fastpath bench).
+CLI_SRCS  := $(wildcard src/cli/*.c) $(wildcard bench/scenarios/*.c)
+CLI_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 
 LIB_A     := $(BUILD)/libfastpath.a
 LIB_SO    := $(BUILD)/libfastpath.so
@@ -58,6 +59,7 @@ PROG_SRCS := $(wildcard tests/prog/*.c)
 PROG_BINS := $(patsubst tests/prog/%.c,$(BUILD)/tests/prog/%,$(PROG_SRCS))
 TEST_HELPERS := $(wildcard tests/lib/*.c)
 
+.SECONDARY:
 .PHONY: all deps test test-unit test-prog test-netns demo bench clean install
 .DEFAULT_GOAL := all
 
@@ -84,7 +86,7 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # --- user space --------------------------------------------------------------
 # Every object waits for the skeletons: they are generated headers.
-$(BUILD)/obj/%.o: src/%.c $(SKELS)
+$(BUILD)/obj/%.o: %.c $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -105,7 +107,11 @@ $(FASTPATH): $(CLI_OBJS) $(LIB_A)
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_A) $(TEST_HELPERS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(TEST_HELPERS) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -ldl -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(UNIT_EXTRA_$*) $(TEST_HELPERS) $(LIB_A) $(LDFLAGS) $(PKG_LIBS) -ldl -lcmocka
+
+# Unit tests of code that lives in the command rather than the library.
+UNIT_EXTRA_test_bench_report := $(BUILD)/obj/src/cli/bench_report.o
+$(BUILD)/tests/unit/test_bench_report: $(UNIT_EXTRA_test_bench_report)
 
 $(BUILD)/tests/prog/%: tests/prog/%.c $(LIB_A) $(SKELS) $(TEST_HELPERS)
 	$(call msg,CC,$@)
