@@ -22,7 +22,7 @@ Q :=
 msg =
 endif
 
-PKGS      := libbpf libxdp libnl-route-3.0 libnl-genl-3.0 libcap
+PKGS      := libbpf libxdp libnl-route-3.0 libnl-genl-3.0 libcap liburcu-qsbr liburcu-cds
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
 

@@ -7,6 +7,7 @@ set -eu
 PKGS="build-essential clang llvm pkg-config bpftool
       libbpf-dev libxdp-dev libelf-dev zlib1g-dev
       libnl-route-3-dev libnl-genl-3-dev libmnl-dev libcmocka-dev libcap-dev
+      liburcu-dev
       systemtap-sdt-dev linux-libc-dev
       iproute2 iputils-ping ethtool nftables conntrack tmux jq
       python3 python3-pytest python3-scapy"
