@@ -5,7 +5,7 @@
  *
  * A service is a VIP, port and protocol.  A new flow to a service gets a
  * backend from the service's Maglev table (consistent hashing of the flow
- * 5-tuple, built by the control path, lb_ctl.c), and a session that pins
+ * 5-tuple, built by the control path, nf_lb_ctl.c), and a session that pins
  * it there; later packets follow the session even when the backends
  * change.  Forward packets (client -> VIP) get the backend's address and
  * port as destination; return packets (backend -> client), found by a
