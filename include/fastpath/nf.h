@@ -78,12 +78,16 @@ enum fp_nf_id {
 /*
  * What the XDP program does with a frame, per I/O mode of `fastpath run`:
  *   XDP        run the chain in XDP (modes xdp and xdp-sk)
- *   USER       IP frames to the AF_XDP sockets, the rest to Linux (afxdp,
+ *   USER       UDP/TCP datagrams to the AF_XDP sockets (afxdp,
  *              afxdp-busypoll, afxdp-poll)
  *   EARLY      run the chain's stateless front in XDP; what it drops dies
  *              there, the rest goes to the sockets (hybrid by rule)
  *   BY_QUEUE   queues in the mask run the chain in XDP, the others go to
  *              the sockets (hybrid by RX queue)
+ * In every path, frames that are not whole UDP/TCP datagrams (ARP, ICMP,
+ * neighbour discovery, fragments) run the chain in XDP: what it passes
+ * must reach Linux, which AF_XDP cannot do.  So the tables always live in
+ * XDP, and also in user space where workers run the chain.
  */
 enum fp_nf_path {
 	FP_PATH_XDP = 0,

@@ -58,6 +58,12 @@ int fp_parse_mac(const char *s, const char *what, uint8_t mac[6]);
 /* Interface must exist in the current namespace. */
 int fp_parse_ifname(const char *s, const char *what, int *ifindex_out);
 int fp_parse_cpu(const char *s, const char *what, int *cpu_out);
+/* "0", "0,2", "0-3,8": each value 0..@max, at most @cap of them. */
+int fp_parse_u32_list(const char *s, uint32_t max, const char *what,
+		      uint32_t *out, uint32_t cap, uint32_t *n);
+/* The same for CPUs of this machine. */
+int fp_parse_cpu_list(const char *s, const char *what, int *cpus,
+		      uint32_t cap, uint32_t *n);
 
 struct fp_addr {
 	int family;		/* AF_INET or AF_INET6 */

@@ -126,11 +126,15 @@ int fp_nf(struct xdp_md *ctx)
 		count(FP_CNT_DROP);
 		return XDP_DROP;
 	}
-	/* Every NF lets frames that are not IP go on (nf.h), so where user
-	 * space runs the chain, Linux gets those straight away. */
-	if (path == FP_PATH_USER)
-		return (h.flags & FP_H_IP) ? to_user(ctx) : act(FP_NEXT, &p);
-	if (path == FP_PATH_BY_QUEUE && (h.flags & FP_H_IP) &&
+	/*
+	 * Only whole UDP and TCP datagrams go to user space.  Everything else
+	 * (ARP, ICMP, neighbour discovery, fragments) runs the same chain
+	 * here, so that what the chain passes reaches Linux: AF_XDP could
+	 * not hand it back, and the host must keep resolving addresses.
+	 */
+	if (path == FP_PATH_USER && (h.flags & FP_H_PORTS))
+		return to_user(ctx);
+	if (path == FP_PATH_BY_QUEUE && (h.flags & FP_H_PORTS) &&
 	    !(p.rx_queue < 64 && (xdp_queue_mask >> p.rx_queue) & 1))
 		return to_user(ctx);
 	if (need_time)
@@ -142,7 +146,7 @@ int fp_nf(struct xdp_md *ctx)
 			count(FP_CNT_DROP);
 			return XDP_DROP;
 		}
-		if (h.flags & FP_H_IP)
+		if (h.flags & FP_H_PORTS)
 			return to_user(ctx);
 		p.stage = FP_STAGE_FULL;
 	}

@@ -32,7 +32,7 @@ static const struct fp_opt gen_opts[] = {
 	{ "count", 'n', FP_OPT_VALUE, "N", "stop after N packets in total (exact)" },
 	{ "duration", 'd', FP_OPT_VALUE, "TIME", "stop after TIME (e.g. 10, 2.5s, 500ms, 1m)" },
 	{ "rate", 'r', FP_OPT_VALUE, "PPS", "packets per second in total, k/M/G suffixes (default: as fast as possible)" },
-	{ "flows", OPT_FLOWS, FP_OPT_VALUE, "N", "distinct 5-tuples cycled through the ranges (default: all, at most 65536)" },
+	{ "flows", OPT_FLOWS, FP_OPT_VALUE, "N", "distinct 5-tuples cycled through the ranges, up to 1048576 (default: all, at most 65536)" },
 	{ "threads", 't', FP_OPT_VALUE, "N", "sending threads, one per CPU (default: one per --cpus entry, or 1)" },
 	{ "cpus", OPT_CPUS, FP_OPT_VALUE, "LIST", "CPUs to pin the threads to, e.g. 0 or 0,1 or 0-3 (default: the first allowed)" },
 	{ "engine", OPT_ENGINE, FP_OPT_VALUE, "ENGINE", "auto (live if the kernel can, else afxdp), live or afxdp (default auto)" },
@@ -63,40 +63,8 @@ struct gen_args {
 
 static int parse_cpus(const char *s, struct fp_gen_config *cfg)
 {
-	char buf[256], *tok, *save = NULL;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		goto bad;
-	strcpy(buf, s);
-	cfg->ncpus = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(tok, '-');
-		int lo, hi, c;
-
-		if (dash)
-			*dash = '\0';
-		if (fp_parse_cpu(tok, "--cpus", &lo))
-			return -EINVAL;
-		hi = lo;
-		if (dash && fp_parse_cpu(dash + 1, "--cpus", &hi))
-			return -EINVAL;
-		if (hi < lo)
-			goto bad;
-		for (c = lo; c <= hi; c++) {
-			if (cfg->ncpus >= FP_GEN_MAX_THREADS) {
-				fp_err("--cpus: at most %d CPUs", FP_GEN_MAX_THREADS);
-				return -E2BIG;
-			}
-			cfg->cpus[cfg->ncpus++] = c;
-		}
-	}
-	if (cfg->ncpus)
-		return 0;
-bad:
-	fp_err("--cpus '%s' is not a CPU list; use e.g. 0 or 0,1 or 0-3",
-	       s ? s : "");
-	return -EINVAL;
+	return fp_parse_cpu_list(s, "--cpus", cfg->cpus, FP_GEN_MAX_THREADS,
+				 &cfg->ncpus);
 }
 
 static int on_opt(int key, const char *arg, void *ctx)

@@ -9,6 +9,8 @@ int cmd_testbed(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 /* Map a negative errno from a command body to an exit code (1). */
 static inline int cmd_exit(int err)

@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{ "testbed", cmd_testbed, "build or tear down a namespace testbed (pair, bridge, router)" },
 	{ "gen",     cmd_gen,     "generate traffic (XDP live frames, or AF_XDP)" },
 	{ "sink",    cmd_sink,    "count, check and drop (or pass) traffic with XDP" },
+	{ "run",     cmd_run,     "run network functions (macswap, firewall, lb) in XDP, AF_XDP or both" },
+	{ "ctl",     cmd_ctl,     "change the rules of a running 'fastpath run' live" },
 	{ "bench",   cmd_bench,   "run benchmark scenarios: Linux and fastpath in one run" },
 	{ NULL, NULL, NULL },
 };

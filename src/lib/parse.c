@@ -176,6 +176,62 @@ int fp_parse_cpu(const char *s, const char *what, int *cpu_out)
 	return err;
 }
 
+int fp_parse_u32_list(const char *s, uint32_t max, const char *what,
+		      uint32_t *out, uint32_t cap, uint32_t *n)
+{
+	char buf[256], *tok, *save = NULL;
+
+	*n = 0;
+	if (!s || strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		uint32_t lo, hi, v;
+
+		if (dash)
+			*dash = '\0';
+		if (fp_parse_u32(tok, 0, max, what, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (dash && fp_parse_u32(dash + 1, 0, max, what, &hi))
+			return -EINVAL;
+		if (hi < lo)
+			goto bad;
+		for (v = lo; v <= hi; v++) {
+			if (*n >= cap) {
+				fp_err("%s: at most %u entries", what, cap);
+				return -E2BIG;
+			}
+			out[(*n)++] = v;
+		}
+	}
+	if (*n)
+		return 0;
+bad:
+	fp_err("%s '%s' is not a list; use e.g. 0 or 0,1 or 0-3", what,
+	       s ? s : "");
+	return -EINVAL;
+}
+
+int fp_parse_cpu_list(const char *s, const char *what, int *cpus,
+		      uint32_t cap, uint32_t *n)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	uint32_t vals[CPU_SETSIZE], i;
+	int err;
+
+	if (ncpu < 1)
+		ncpu = CPU_SETSIZE;
+	if (cap > CPU_SETSIZE)
+		cap = CPU_SETSIZE;
+	err = fp_parse_u32_list(s, (uint32_t)ncpu - 1, what, vals, cap, n);
+	for (i = 0; !err && i < *n; i++)
+		cpus[i] = (int)vals[i];
+	return err;
+}
+
 int fp_parse_addr(const char *s, const char *what, struct fp_addr *out)
 {
 	memset(out, 0, sizeof(*out));
