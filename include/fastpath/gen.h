@@ -38,8 +38,10 @@
 #define FP_GEN_MIN_SIZE 64
 #define FP_GEN_MAX_SIZE 1514
 #define FP_GEN_MAX_THREADS 64
-/* A flow is a precomputed header block (80 bytes); 64 Ki flows = 5 MiB. */
-#define FP_GEN_MAX_FLOWS 65536
+/* A flow is a precomputed header block (80 bytes): 1 Mi flows = 80 MiB, so
+ * only an explicit --flows goes that far; ranges alone stop at 64 Ki. */
+#define FP_GEN_MAX_FLOWS (1u << 20)
+#define FP_GEN_AUTO_FLOWS 65536
 #define FP_GEN_DEFAULT_PORT 9	/* discard */
 #define FP_GEN_RESOLVE_MS 1000
 

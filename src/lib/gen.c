@@ -214,10 +214,10 @@ static int check_flows(struct fp_gen *g)
 	uint64_t n = fp_gen_tuple_count(&g->cfg);
 
 	if (!g->cfg.flows) {
-		g->flows = n > FP_GEN_MAX_FLOWS ? FP_GEN_MAX_FLOWS : (uint32_t)n;
-		if (n > FP_GEN_MAX_FLOWS)
-			fp_warn("the ranges hold more than %u 5-tuples; cycling through the first %u (set --flows to choose)",
-				FP_GEN_MAX_FLOWS, FP_GEN_MAX_FLOWS);
+		g->flows = n > FP_GEN_AUTO_FLOWS ? FP_GEN_AUTO_FLOWS : (uint32_t)n;
+		if (n > FP_GEN_AUTO_FLOWS)
+			fp_warn("the ranges hold more than %u 5-tuples; cycling through the first %u (set --flows to choose, up to %u)",
+				FP_GEN_AUTO_FLOWS, FP_GEN_AUTO_FLOWS, FP_GEN_MAX_FLOWS);
 		return 0;
 	}
 	if (g->cfg.flows > FP_GEN_MAX_FLOWS) {
