@@ -38,6 +38,7 @@ struct bench_variant {
 	/* Packets handled by the DUT so far (monotonic). */
 	int (*count)(struct bench_ctx *ctx, uint64_t *packets);
 	void (*teardown)(struct bench_ctx *ctx);
+	const void *arg;		/* the variant's parameters */
 };
 
 struct bench_scenario {
@@ -49,6 +50,13 @@ struct bench_scenario {
 	const char *dut_ns;	/* namespace where setup/count/teardown run */
 	const char *dut_iface;	/* the DUT's interface facing the generator */
 	const char *dst_ip;	/* the generator's destination */
+	/* Optional: more generator settings (flows, ports), after the
+	 * runner's (interface, destination, size, CPU). */
+	void (*gen_config)(struct fp_gen_config *c);
+	/* Optional: once before the runs and once after them, in the DUT's
+	 * namespace (e.g. a sink on the generator's side, big rule files). */
+	int (*prepare)(const struct bench_scenario *s);
+	void (*cleanup)(const struct bench_scenario *s);
 	const struct bench_variant *variants;
 	int n_variants;
 };
@@ -87,7 +95,41 @@ int bench_nft_counter(const char *family, const char *table,
 int bench_ifindex(const char *ifname, int *ifindex);
 int bench_gen_count(struct bench_ctx *ctx, uint64_t *packets);
 
+/*
+ * Network-function variants (nf_common.c): `fastpath run` started in
+ * process on the DUT's interface, its AF_XDP workers on the runner's CPU
+ * (the other one), and a sink on the generator's interface that counts
+ * what comes back.
+ */
+struct bench_nf_arg {
+	const char *chain;		/* "macswap", "firewall", "lb" */
+	int mode;			/* enum fp_run_mode */
+	const char *rules;		/* file written by prepare(), or NULL */
+	const char *table_size;		/* "TABLE=N[,TABLE=N]", or NULL */
+	bool count_returned;		/* count at the sink, not the verdicts */
+};
+
+#define BENCH_NF_VARIANT(n, r, s, a) {					\
+	.name = n, .role = r, .summary = s, .setup = bench_nf_setup,	\
+	.count = bench_nf_count, .teardown = bench_nf_teardown, .arg = a, }
+
+int bench_nf_setup(struct bench_ctx *ctx);
+int bench_nf_count(struct bench_ctx *ctx, uint64_t *packets);
+void bench_nf_teardown(struct bench_ctx *ctx);
+/* The sink on the generator's side: open in prepare, close in cleanup. */
+int bench_return_sink_open(const struct bench_scenario *s);
+void bench_return_sink_close(const struct bench_scenario *s);
+int bench_return_count(struct bench_ctx *ctx, uint64_t *packets);
+
 extern const struct bench_scenario bench_scenario_gen;
 extern const struct bench_scenario bench_scenario_drop;
+extern const struct bench_scenario bench_scenario_macswap;
+extern const struct bench_scenario bench_scenario_fw_1;
+extern const struct bench_scenario bench_scenario_fw_1k;
+extern const struct bench_scenario bench_scenario_fw_100k;
+extern const struct bench_scenario bench_scenario_fw_1m;
+extern const struct bench_scenario bench_scenario_lb_1k;
+extern const struct bench_scenario bench_scenario_lb_100k;
+extern const struct bench_scenario bench_scenario_lb_1m;
 
 #endif

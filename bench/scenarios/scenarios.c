@@ -7,5 +7,13 @@
 const struct bench_scenario *const bench_scenarios[] = {
 	&bench_scenario_gen,
 	&bench_scenario_drop,
+	&bench_scenario_macswap,
+	&bench_scenario_fw_1,
+	&bench_scenario_fw_1k,
+	&bench_scenario_fw_100k,
+	&bench_scenario_fw_1m,
+	&bench_scenario_lb_1k,
+	&bench_scenario_lb_100k,
+	&bench_scenario_lb_1m,
 	NULL,
 };

@@ -47,7 +47,11 @@ void bench_summarize(struct bench_report *rep)
 		r->ns_per_pkt = r->median_pps > 0 ? 1e9 / r->median_pps : 0;
 	}
 	gen = find_role(rep, BENCH_GEN_ALONE);
+	/* Without a Linux baseline (a reflector has none), ratios are to
+	 * the reference variant. */
 	base = find_role(rep, BENCH_BASELINE);
+	if (!base)
+		base = find_role(rep, BENCH_REFERENCE);
 	for (i = 0; i < rep->n_variants; i++) {
 		struct bench_variant_result *r = &rep->v[i];
 
@@ -86,6 +90,9 @@ void bench_print(const struct bench_report *rep)
 
 	for (i = 0; i < rep->n_variants; i++)
 		if (rep->v[i].variant->role == BENCH_BASELINE)
+			base = &rep->v[i];
+	for (i = 0; !base && i < rep->n_variants; i++)
+		if (rep->v[i].variant->role == BENCH_REFERENCE)
 			base = &rep->v[i];
 	printf("%s: %s\n", s->name, s->summary);
 	printf("  testbed %s, %u-byte frames, %s generator and DUT on CPU %d, "

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 
 #include "fastpath/gen.h"
@@ -91,6 +92,8 @@ static int gen_prepare(const struct bench_scenario *s,
 	cfg.ncpus = 1;
 	cfg.cpus[0] = o->cpu;
 	cfg.engine = FP_GEN_ENGINE_AUTO;
+	if (s->gen_config)
+		s->gen_config(&cfg);
 	err = fp_gen_prepare(&cfg, out);
 out:
 	fp_netns_leave(saved);
@@ -279,7 +282,17 @@ int bench_run(const struct bench_scenario *s, const struct bench_opts *o,
 		       strerror(-err));
 		goto out;
 	}
-	err = run_all(s, o, gen, rep);
+	/* The DUT's sysfs, in the bench's own mount namespace (cmd_bench.c):
+	 * sysfs shows the network namespace of the task that mounts it. */
+	umount2("/sys", MNT_DETACH);
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL))
+		fp_warn("bench: cannot mount the DUT's sysfs: %s; NAPI settings of busy polling will fail",
+			strerror(errno));
+	err = s->prepare ? s->prepare(s) : 0;
+	if (!err)
+		err = run_all(s, o, gen, rep);
+	if (s->cleanup)
+		s->cleanup(s);
 	fp_netns_leave(saved);
 	if (!err)
 		bench_summarize(rep);

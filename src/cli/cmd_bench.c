@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "fastpath/log.h"
 #include "fastpath/opts.h"
@@ -175,6 +176,24 @@ static int place_runner(int gen_cpu)
 	return 0;
 }
 
+/*
+ * A mount namespace of our own, as `ip netns exec` makes: the runner
+ * mounts the DUT namespace's sysfs on /sys (bench_runner.c), so that
+ * per-interface settings under /sys/class/net (busy polling's
+ * napi_defer_hard_irqs, gro_flush_timeout) reach the DUT's devices.
+ * Done first, while the process has one thread.
+ */
+static int private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL)) {
+		fp_err("bench: cannot make a private mount namespace: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	const struct bench_scenario *todo[BENCH_MAX_VARIANTS * 4];
@@ -224,7 +243,9 @@ int cmd_bench(int argc, char **argv)
 		c.o.out_dir = NULL;
 	if (fp_run_require_admin("fastpath bench"))
 		return 1;
-	err = fp_run_install_signals();
+	err = private_mounts();
+	if (!err)
+		err = fp_run_install_signals();
 	if (!err)
 		err = place_runner(c.o.cpu);
 	if (err)
