@@ -132,9 +132,11 @@ void fp_utable_set_slot(uint32_t slot);
 
 /*
  * RCU for data-path threads (QSBR): a thread that calls fp_utable_lookup()
- * comes online once, announces a quiescent state between batches (it then
- * holds no pointer from lookups), and goes offline before it exits or
- * blocks.  fp_rcu_thread_online() on a thread already online is a no-op.
+ * comes online once (registering with liburcu), announces a quiescent state
+ * between batches (it then holds no pointer from lookups), and goes offline
+ * (unregistering) before it exits or blocks for long; it may come online
+ * again later.  Calling online twice, offline twice, or quiescent while
+ * offline is harmless; a thread that exits while online is unregistered.
  */
 void fp_rcu_thread_online(void);
 void fp_rcu_quiescent(void);

@@ -20,8 +20,8 @@
  * fp_rcu_thread_online() and back with fp_rcu_thread_offline().  A control
  * thread that never registered is registered on its first table call and
  * then kept OFFLINE between calls, so that it never holds up a grace
- * period while it does something else; it is unregistered when it exits
- * (pthread key destructor).
+ * period while it does something else.  Any thread we registered is
+ * unregistered when it exits (pthread key destructor).
  */
 enum { UT_RCU_NONE = 0, UT_RCU_OFFLINE, UT_RCU_ONLINE };
 
@@ -50,7 +50,12 @@ void fp_rcu_thread_online(void)
 {
 	switch (rcu_state) {
 	case UT_RCU_NONE:
+		/* Unregistered at exit even if the worker forgets to go
+		 * offline: a dead thread left in liburcu's registry would
+		 * hang (or crash) the next grace period. */
+		pthread_once(&rcu_exit_once, rcu_exit_key_init);
 		urcu_qsbr_register_thread();	/* registers online */
+		pthread_setspecific(rcu_exit_key, (void *)1);
 		break;
 	case UT_RCU_OFFLINE:
 		urcu_qsbr_thread_online();
@@ -63,7 +68,9 @@ void fp_rcu_thread_online(void)
 
 void fp_rcu_quiescent(void)
 {
-	urcu_qsbr_quiescent_state();
+	/* On a thread that is not online it would mark it as a reader. */
+	if (rcu_state == UT_RCU_ONLINE)
+		urcu_qsbr_quiescent_state();
 }
 
 void fp_rcu_thread_offline(void)
@@ -126,13 +133,6 @@ void fp_utable_set_slot(uint32_t slot)
 #define UT_C2 0xc2b2ae3d27d4eb4fULL
 #define UT_C3 0x165667b19e3779f9ULL
 #define UT_C4 0xd6e8feb86659fd93ULL
-
-static inline uint64_t ut_mum(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
 
 static inline uint64_t ut_ld64(const uint8_t *p)
 {

@@ -27,9 +27,11 @@
  * update changes the hash, the per-length count, the bitmap and the filter
  * together.  Readers take nothing.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "utable_priv.h"
 
@@ -46,7 +48,7 @@ struct ut_filter {
 	uint64_t w[];
 };
 
-/* A probe: @data holds the key's bytes with byte plen / 8 masked. */
+/* A probe: prefix length and the key's bytes (bits past plen ignored). */
 struct ut_lkey {
 	const uint8_t *data;
 	uint32_t plen;
@@ -55,6 +57,7 @@ struct ut_lkey {
 #define lnode_of(n) caa_container_of(n, struct ut_lnode, node)
 
 #define UT_PLEN_SEED 0x8cb92ba72f3d8dd7ULL
+#define UT_HUGE_PAGE (2u << 20)
 
 static inline uint8_t tail_mask(uint32_t plen)
 {
@@ -81,11 +84,59 @@ static int lpm_match(struct cds_lfht_node *node, const void *arg)
 	return !(k->plen & 7) || !((nd[full] ^ k->data[full]) & tail_mask(k->plen));
 }
 
-static inline unsigned long lpm_hash(const struct ut_lpm *l,
-				     const uint8_t *masked, uint32_t plen)
+/* The top @n bits of a 64-bit word. */
+static inline uint64_t top_bits(uint32_t n)
 {
-	return ut_hash_bytes(masked, (plen + 7) / 8,
-			     l->seed ^ ((uint64_t)(plen + 1) * UT_PLEN_SEED));
+	return n >= 64 ? ~0ULL : n ? ~0ULL << (64 - n) : 0;
+}
+
+/* Hash of (plen, the first plen bits of the 128-bit key w0:w1). */
+static inline unsigned long lpm_hash_words(const struct ut_lpm *l,
+					   uint64_t w0, uint64_t w1,
+					   uint32_t plen)
+{
+	uint64_t s = l->seed ^ ((uint64_t)(plen + 1) * UT_PLEN_SEED);
+
+	w0 &= top_bits(plen);
+	w1 &= top_bits(plen > 64 ? plen - 64 : 0);
+	return ut_mum(ut_mum(w0 ^ s, w1 ^ (s >> 29) ^ l->seed) ^ plen, s | 1);
+}
+
+static inline void load_words(const uint8_t *buf, uint64_t *w0, uint64_t *w1)
+{
+	memcpy(w0, buf, sizeof(*w0));
+	memcpy(w1, buf + 8, sizeof(*w1));
+	*w0 = be64toh(*w0);
+	*w1 = be64toh(*w1);
+}
+
+/*
+ * Hash of (plen, first plen bits of @buf); @buf holds at least 16 readable
+ * bytes (callers use UT_LPM_DATA_MAX buffers).  Keys of up to 128 bits
+ * (IPv4, IPv6) take the fast way: two big-endian words masked to the
+ * prefix and two multiplies, no byte loop; a lookup hashes once per length
+ * present, so this is most of its arithmetic.  Wider keys hash the prefix
+ * bytes, the partial one masked for the time of the call.
+ */
+static unsigned long lpm_hash(const struct ut_lpm *l, uint8_t *buf,
+			      uint32_t plen)
+{
+	uint64_t s = l->seed ^ ((uint64_t)(plen + 1) * UT_PLEN_SEED);
+	uint64_t w0, w1;
+	unsigned long h;
+	uint8_t saved;
+
+	if (l->data_size <= 16) {
+		load_words(buf, &w0, &w1);
+		return lpm_hash_words(l, w0, w1, plen);
+	}
+	if (!(plen & 7))
+		return ut_hash_bytes(buf, plen / 8, s);
+	saved = buf[plen / 8];
+	buf[plen / 8] &= tail_mask(plen);
+	h = ut_hash_bytes(buf, plen / 8 + 1, s);
+	buf[plen / 8] = saved;
+	return h;
 }
 
 /* The filter's word and bits for a hash: word from the high bits (the
@@ -103,13 +154,26 @@ static inline uint64_t *filter_word(struct ut_filter *f, unsigned long h)
 static struct ut_filter *filter_new(uint32_t max_entries)
 {
 	/* 16 bits per possible element: about 1.5% false positives when
-	 * full; 2 MB for 1M elements. */
+	 * full; 2 MB for 1M elements, at most 32 MB (beyond 16M elements
+	 * the rate grows). */
 	unsigned long words = ut_pow2_roundup(max_entries / 4 + 1);
 	struct ut_filter *f;
+	size_t size;
+	void *p;
 
 	if (words > (1ul << 22))
-		words = 1ul << 22;	/* 32 MB; more elements, more positives */
-	f = calloc(1, sizeof(*f) + words * sizeof(uint64_t));
+		words = 1ul << 22;
+	size = sizeof(*f) + words * sizeof(uint64_t);
+	if (size < UT_HUGE_PAGE) {
+		p = calloc(1, size);
+	} else {
+		/* Lookups read it at random: huge pages spare a TLB miss. */
+		if (posix_memalign(&p, UT_HUGE_PAGE, size))
+			return NULL;
+		madvise(p, size, MADV_HUGEPAGE);
+		memset(p, 0, size);
+	}
+	f = p;
 	if (f)
 		f->mask = words - 1;
 	return f;
@@ -120,37 +184,27 @@ static void filter_free_cb(struct rcu_head *head)
 	free(caa_container_of(head, struct ut_filter, rcu));
 }
 
-/*
- * Look up exactly (plen, data) with @buf, a writable copy of the key's
- * data: the partial byte is masked for the probe and restored after.
- * With @f, a probe the filter rules out does not touch the table.
- */
-static struct cds_lfht_node *lpm_probe(struct ut_lpm *l, struct ut_filter *f,
-				       uint8_t *buf, uint32_t plen,
-				       struct cds_lfht_iter *it)
+/* Probe (plen, data) with its hash; a probe the filter @f rules out does
+ * not touch the table.  @data's partial byte need not be masked. */
+static inline struct cds_lfht_node *lpm_probe_h(struct ut_lpm *l,
+						struct ut_filter *f,
+						const uint8_t *data,
+						uint32_t plen, unsigned long h,
+						struct cds_lfht_iter *it)
 {
-	struct ut_lkey k = { buf, plen };
-	struct cds_lfht_node *node;
-	uint32_t full = plen / 8;
-	uint8_t saved = 0;
-	unsigned long h;
-	uint64_t m;
+	struct ut_lkey k = { data, plen };
+	uint64_t m = filter_bits(h);
 
-	if (plen & 7) {
-		saved = buf[full];
-		buf[full] &= tail_mask(plen);
-	}
-	h = lpm_hash(l, buf, plen);
-	m = filter_bits(h);
-	if (f && (__atomic_load_n(filter_word(f, h), __ATOMIC_RELAXED) & m) != m) {
-		node = NULL;
-	} else {
-		cds_lfht_lookup(l->ht, h, lpm_match, &k, it);
-		node = cds_lfht_iter_get_node(it);
-	}
-	if (plen & 7)
-		buf[full] = saved;
-	return node;
+	if (f && (__atomic_load_n(filter_word(f, h), __ATOMIC_RELAXED) & m) != m)
+		return NULL;
+	cds_lfht_lookup(l->ht, h, lpm_match, &k, it);
+	return cds_lfht_iter_get_node(it);
+}
+
+static struct cds_lfht_node *lpm_probe(struct ut_lpm *l, uint8_t *buf,
+				       uint32_t plen, struct cds_lfht_iter *it)
+{
+	return lpm_probe_h(l, NULL, buf, plen, lpm_hash(l, buf, plen), it);
 }
 
 /* Highest prefix length present that is <= @plen, or -1. */
@@ -226,17 +280,34 @@ void *ut_lpm_lookup(struct fp_utable *t, const void *key)
 	struct cds_lfht_node *node;
 	struct cds_lfht_iter it;
 	struct ut_filter *f;
+	uint64_t w0 = 0, w1 = 0;
 	uint32_t plen;
 	int len;
 
 	memcpy(&plen, &k->prefixlen, sizeof(plen));
 	if (plen > l->max_plen)
 		return NULL;	/* as trie_lookup_elem */
-	memcpy(buf, k->data, (plen + 7) / 8);
 	f = __atomic_load_n(&l->filter, __ATOMIC_ACQUIRE);
+	if (l->data_size <= 16) {
+		/* Load and byte-swap the key once, mask per length. */
+		memset(buf, 0, 16);
+		memcpy(buf, k->data, (plen + 7) / 8);
+		load_words(buf, &w0, &w1);
+		for (len = len_at_or_below(l, (int)plen); len >= 0;
+		     len = len ? len_at_or_below(l, len - 1) : -1) {
+			node = lpm_probe_h(l, f, buf, (uint32_t)len,
+					   lpm_hash_words(l, w0, w1, (uint32_t)len),
+					   &it);
+			if (node)
+				return lnode_of(node)->kv + l->voff;
+		}
+		return NULL;
+	}
+	memcpy(buf, k->data, (plen + 7) / 8);
 	for (len = len_at_or_below(l, (int)plen); len >= 0;
 	     len = len ? len_at_or_below(l, len - 1) : -1) {
-		node = lpm_probe(l, f, buf, (uint32_t)len, &it);
+		node = lpm_probe_h(l, f, buf, (uint32_t)len,
+				   lpm_hash(l, buf, (uint32_t)len), &it);
 		if (node)
 			return lnode_of(node)->kv + l->voff;
 	}
@@ -275,8 +346,6 @@ static void filter_rebuild(struct fp_utable *t)
 
 		plen = node_plen(n);
 		memcpy(buf, n->kv + 4, l->data_size);
-		if (plen & 7)
-			buf[plen / 8] &= tail_mask(plen);
 		h = lpm_hash(l, buf, plen);
 		*filter_word(nf, h) |= filter_bits(h);	/* not yet shared */
 	}
@@ -310,17 +379,13 @@ int ut_lpm_update(struct fp_utable *t, const void *key, const void *value,
 	memcpy(buf, k->data, l->data_size);
 
 	pthread_mutex_lock(&l->lock);
-	got = lpm_probe(l, NULL, buf, plen, &it);
+	got = lpm_probe(l, buf, plen, &it);
 	if (got) {
 		if (flags == FP_UTABLE_NOEXIST) {
 			ret = -EEXIST;
 		} else {
-			/* The partial byte must be masked for the hash check
-			 * inside cds_lfht_replace. */
 			struct ut_lkey lk = { buf, plen };
 
-			if (plen & 7)
-				buf[plen / 8] &= tail_mask(plen);
 			ret = cds_lfht_replace(l->ht, &it, lpm_hash(l, buf, plen),
 					       lpm_match, &lk, &nw->node);
 			if (!ret) {
@@ -339,8 +404,6 @@ int ut_lpm_update(struct fp_utable *t, const void *key, const void *value,
 		unsigned long h;
 
 		len_add(l, plen);
-		if (plen & 7)
-			buf[plen / 8] &= tail_mask(plen);
 		h = lpm_hash(l, buf, plen);
 		/* Filter bits before the element: never a false negative. */
 		__atomic_fetch_or(filter_word(l->filter, h), filter_bits(h),
@@ -370,7 +433,7 @@ int ut_lpm_delete(struct fp_utable *t, const void *key)
 		return -EINVAL;
 	memcpy(buf, k->data, l->data_size);
 	pthread_mutex_lock(&l->lock);
-	got = lpm_probe(l, NULL, buf, plen, &it);
+	got = lpm_probe(l, buf, plen, &it);
 	if (!got || cds_lfht_del(l->ht, got)) {
 		ret = -ENOENT;
 	} else {
@@ -404,7 +467,7 @@ int ut_lpm_next(struct fp_utable *t, const void *key, void *next)
 		memcpy(&plen, &k->prefixlen, sizeof(plen));
 		if (plen <= l->max_plen) {
 			memcpy(buf, k->data, l->data_size);
-			if (lpm_probe(l, NULL, buf, plen, &it)) {
+			if (lpm_probe(l, buf, plen, &it)) {
 				cds_lfht_next(l->ht, &it);
 				node = cds_lfht_iter_get_node(&it);
 				goto out;

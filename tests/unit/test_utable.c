@@ -295,6 +295,16 @@ static void test_hash_replace_is_rcu(void **state)
 	fp_rcu_thread_offline();
 	fp_rcu_thread_offline();	/* twice is harmless */
 	fp_utable_free(t);
+
+	/* Freeing from an online thread must not wait for itself. */
+	t = mk(FP_UTABLE_HASH, 8, 16, 1 << 12, 0);
+	for (k = 0; k < 3000; k++)
+		assert_int_equal(fp_utable_update(t, &k, v, FP_UTABLE_ANY), 0);
+	fp_rcu_thread_online();
+	assert_int_equal(fp_utable_update(t, &k, v, FP_UTABLE_ANY), 0);
+	fp_utable_free(t);
+	fp_rcu_quiescent();
+	fp_rcu_thread_offline();
 }
 
 /* --- arrays ------------------------------------------------------------------ */
@@ -690,6 +700,105 @@ static void test_lpm_iterate(void **state)
 	fp_utable_free(t);
 }
 
+/*
+ * Random churn against a plain reference (a list scanned for the longest
+ * match): prefixes of every length 0..32, inserts, replaces and deletes
+ * with every flag, so the length bitmap, the per-length counts and the
+ * filter (rebuilt after many deletes) are exercised together.
+ */
+struct ref4 {
+	uint32_t plen, addr, val;
+};
+
+static uint32_t ref_mask(uint32_t plen)
+{
+	return plen ? ~0u << (32 - plen) : 0;
+}
+
+static int ref_find(const struct ref4 *r, int n, uint32_t plen, uint32_t addr)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].plen == plen && r[i].addr == (addr & ref_mask(plen)))
+			return i;
+	return -1;
+}
+
+static void test_lpm_churn_vs_reference(void **state)
+{
+	enum { MAX = 48, POOLN = 80, OPS = 30000 };
+	struct fp_utable *t = mk(FP_UTABLE_LPM, 8, 4, MAX, 0);
+	struct ref4 ref[MAX], pool[POOLN];
+	uint64_t rs = 42;
+	int n = 0, i, j, best, op;
+	uint32_t v, out, *p, addr, plen;
+	struct k4 k;
+	uint64_t flags;
+	int expect, ret;
+
+	for (i = 0; i < POOLN; i++) {
+		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+		pool[i].plen = (uint32_t)(rs >> 33) % 33;
+		/* 198.18.0.0/15 plus a few bits: prefixes overlap a lot */
+		pool[i].addr = 0xc6120000u | ((uint32_t)(rs >> 13) & 0x1ffff);
+	}
+	for (op = 0; op < OPS; op++) {
+		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (int)((rs >> 33) % POOLN);
+		k.plen = pool[i].plen;
+		addr = htonl(pool[i].addr ^ ((uint32_t)(rs >> 50) & 0xff));
+		memcpy(k.a, &addr, 4);
+		addr = ntohl(addr);
+		j = ref_find(ref, n, k.plen, addr);
+		switch ((rs >> 20) % 4) {
+		case 0:
+		case 1:
+			flags = (rs >> 24) % 3;
+			v = (uint32_t)op;
+			if (j >= 0)
+				expect = flags == FP_UTABLE_NOEXIST ? -EEXIST : 0;
+			else if (flags == FP_UTABLE_EXIST)
+				expect = -ENOENT;
+			else
+				expect = n == MAX ? -ENOSPC : 0;
+			ret = fp_utable_update(t, &k, &v, flags);
+			assert_int_equal(ret, expect);
+			if (!ret && j >= 0)
+				ref[j].val = v;
+			else if (!ret)
+				ref[n++] = (struct ref4){ k.plen, addr & ref_mask(k.plen), v };
+			break;
+		case 2:
+			ret = fp_utable_delete(t, &k);
+			assert_int_equal(ret, j >= 0 ? 0 : -ENOENT);
+			if (j >= 0)
+				ref[j] = ref[--n];
+			break;
+		default:
+			/* Look up an address, bounded by a random length. */
+			plen = (uint32_t)(rs >> 24) % 40 < 33 ? 32 : (uint32_t)(rs >> 24) % 33;
+			k.plen = plen;
+			for (best = -1, j = 0; j < n; j++)
+				if (ref[j].plen <= plen &&
+				    ref[j].addr == (addr & ref_mask(ref[j].plen)) &&
+				    (best < 0 || ref[j].plen > ref[best].plen))
+					best = j;
+			ret = fp_utable_read(t, &k, &out);
+			assert_int_equal(ret, best >= 0 ? 0 : -ENOENT);
+			if (best >= 0)
+				assert_int_equal(out, ref[best].val);
+			fp_rcu_thread_online();
+			p = fp_utable_lookup(t, &k);
+			assert_int_equal(p ? *p : ~0u, best >= 0 ? ref[best].val : ~0u);
+			fp_rcu_thread_offline();
+			break;
+		}
+		assert_int_equal(fp_utable_count(t), n);
+	}
+	fp_utable_free(t);
+}
+
 /* --- concurrency ---------------------------------------------------------------- */
 
 #define VSIZE 64
@@ -966,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_lpm_ipv6),
 		cmocka_unit_test(test_lpm_wide_keys),
 		cmocka_unit_test(test_lpm_iterate),
+		cmocka_unit_test(test_lpm_churn_vs_reference),
 		cmocka_unit_test(test_concurrent_hash),
 		cmocka_unit_test(test_concurrent_array),
 		cmocka_unit_test(test_concurrent_percpu),
