@@ -125,6 +125,8 @@ int fp_utable_read(struct fp_utable *t, const void *key, void *value_out);
 
 /* Elements present (arrays: max_entries, as every entry exists). */
 uint32_t fp_utable_count(const struct fp_utable *t);
+/* Values per key in update()/read(): nslots for PERCPU_ARRAY, else 1. */
+uint32_t fp_utable_nslots(const struct fp_utable *t);
 
 /* The PERCPU_ARRAY slot this thread's lookups use (default 0).  A slot >=
  * nslots makes lookups return NULL. */

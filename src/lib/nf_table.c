@@ -20,7 +20,6 @@
 #include "fastpath/utable.h"
 /* Only for the number of worker slots of a PERCPU_ARRAY twin, which the
  * public utable API does not report (see ut_nslots()). */
-#include "utable_priv.h"
 
 #define ROUND8(x)	(((x) + 7u) & ~(size_t)7u)
 /* Keys per batch syscall (lookup of hash maps, update of arrays). */
@@ -65,7 +64,7 @@ static unsigned int bpf_ncpus(void)
 
 static unsigned int ut_nslots(const struct fp_table *t)
 {
-	return t->ut->nslots ? t->ut->nslots : 1;
+	return fp_utable_nslots(t->ut);
 }
 
 /* Bytes of one value as the world's syscall-like API wants it. */

@@ -500,3 +500,8 @@ uint32_t fp_utable_count(const struct fp_utable *t)
 		return t->max_entries;
 	}
 }
+
+uint32_t fp_utable_nslots(const struct fp_utable *t)
+{
+	return t->type == FP_UTABLE_PERCPU_ARRAY ? t->nslots : 1;
+}
