@@ -101,7 +101,7 @@ enum fp_nf_path {
  * the chain decided, why packets did not reach an NF.
  */
 enum fp_nf_counter {
-	FP_CNT_RX = 0,		/* packets that entered the chain */
+	FP_CNT_RX = 0,		/* frames seen: the sum of XDP's outcomes */
 	FP_CNT_DROP,
 	FP_CNT_PASS,
 	FP_CNT_TX,

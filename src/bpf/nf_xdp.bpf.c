@@ -120,7 +120,8 @@ int fp_nf(struct xdp_md *ctx)
 	struct fp_hdrs h;
 	int v;
 
-	count(FP_CNT_RX);
+	/* No FP_CNT_RX here: every frame ends in exactly one counted
+	 * outcome, and user space adds them up (nfrun_stats.c). */
 	if (fp_parse(&p, &h)) {
 		count(FP_CNT_MALFORMED);
 		count(FP_CNT_DROP);

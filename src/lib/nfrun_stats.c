@@ -46,14 +46,27 @@ static int xdp_counters(struct fp_run *r, uint64_t out[FP_CNT_MAX])
 
 int fp_run_counters(struct fp_run *r, uint64_t out[FP_CNT_MAX])
 {
+	uint64_t x[FP_CNT_MAX] = { 0 };
 	uint32_t w, c;
+	int err;
 
-	memset(out, 0, sizeof(uint64_t) * FP_CNT_MAX);
+	/*
+	 * Frames seen are counted on the way out, not in: every frame ends in
+	 * one XDP outcome (drop, pass, tx, redirect, a failed redirect, or
+	 * handed to user space), so rx is their sum, and an rx counter would
+	 * cost every packet one more increment.  A worker's outcomes subdivide
+	 * "to user space".
+	 */
+	err = xdp_counters(r, x);
+	memcpy(out, x, sizeof(x));
 	for (w = 0; w < r->n_workers; w++)
 		for (c = 0; c < FP_CNT_MAX; c++)
 			out[c] += __atomic_load_n(&r->wstats[w].c[c],
 						  __ATOMIC_RELAXED);
-	return xdp_counters(r, out);
+	out[FP_CNT_RX] = x[FP_CNT_DROP] + x[FP_CNT_PASS] + x[FP_CNT_TX] +
+			 x[FP_CNT_REDIRECT] + x[FP_CNT_REDIRECT_ERR] +
+			 x[FP_CNT_TO_USER];
+	return err;
 }
 
 static void xsk_totals(struct fp_run *r, struct fp_xsk_stats *t)

@@ -61,7 +61,6 @@ static void batch(struct fp_xsk_batch *b, void *ctx, uint32_t worker)
 		p.data = b->pkts[i].data;
 		p.data_end = b->pkts[i].data + b->pkts[i].len;
 		p.out_ifindex = 0;
-		c[FP_CNT_RX]++;
 		v = fp_nf_user_run(&p, r->chain_ids, r->cfg.n);
 		if (v < 0) {
 			c[FP_CNT_MALFORMED]++;
