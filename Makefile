@@ -6,6 +6,7 @@
 #   make test       deps + build + every test (unit, program, netns)
 #   make demo       deps + build + the Linux-vs-fastpath demo in namespaces
 #   make bench      deps + build + every bench scenario (writes bench/results/)
+#   make fuzz-long  fuzz each NF's packet code for FUZZ_SECONDS (default 600)
 
 BUILD      ?= build
 CC         ?= gcc
@@ -120,7 +121,7 @@ $(BUILD)/tests/prog/%: tests/prog/%.c $(LIB_A) $(SKELS) $(TEST_HELPERS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory test-unit test-prog test-netns
+	$(Q)$(MAKE) --no-print-directory test-unit test-prog test-netns fuzz-smoke
 
 test-unit: $(UNIT_BINS)
 	$(Q)./scripts/run-tests.sh unit $(UNIT_BINS)
@@ -138,6 +139,11 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(FASTPATH) bench all
+
+# libFuzzer harnesses of the NFs' packet code: fuzz-build, fuzz-smoke (in
+# `make test`), fuzz-long (FUZZ_SECONDS per NF).
+FUZZ_SMOKE_SECONDS ?= 10
+include tests/fuzz/fuzz.mk
 
 PREFIX ?= /usr/local
 install: all

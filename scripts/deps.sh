@@ -4,7 +4,7 @@
 # `make test` and `make demo`.
 set -eu
 
-PKGS="build-essential clang llvm pkg-config bpftool
+PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config bpftool
       libbpf-dev libxdp-dev libelf-dev zlib1g-dev
       libnl-route-3-dev libnl-genl-3-dev libmnl-dev libcmocka-dev libcap-dev
       liburcu-dev
