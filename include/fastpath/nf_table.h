@@ -37,6 +37,15 @@ struct fp_tables {
 
 struct fp_table *fp_tables_find(struct fp_tables *ts, const char *name);
 
+/*
+ * Create the user-space twin of @t from its descriptor and max_entries,
+ * with @nslots per-worker slots for PERCPU_ARRAY, and hand it to the
+ * packet code (*desc->ut).  Returns 0 or a negative errno, silently.
+ * fp_table_twin_free() undoes it (after the workers have stopped).
+ */
+int fp_table_twin_create(struct fp_table *t, uint32_t nslots);
+void fp_table_twin_free(struct fp_table *t);
+
 /* To every world; returns the first error (BPF semantics: -EEXIST,
  * -ENOENT, -E2BIG, ...) without printing. */
 int fp_table_update(struct fp_table *t, const void *key, const void *val,

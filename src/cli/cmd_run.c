@@ -81,7 +81,7 @@ static const struct fp_opt run_opts[] = {
 	  "bind without XDP_USE_NEED_WAKEUP (the kernel is kicked every batch)" },
 	{ "batch", OPT_BATCH, FP_OPT_VALUE, "N", "frames per RX/TX batch, 1..256 (default 64)" },
 	{ "frame-size", OPT_FRAME_SIZE, FP_OPT_VALUE, "BYTES", "UMEM frame size, 2048 or 4096 (default 2048)" },
-	{ "headroom", OPT_HEADROOM, FP_OPT_VALUE, "BYTES", "UMEM frame headroom (default 0)" },
+	{ "headroom", OPT_HEADROOM, FP_OPT_VALUE, "BYTES", "UMEM frame headroom (default 2: IP headers 4-byte aligned)" },
 	{ "frames", OPT_FRAMES, FP_OPT_VALUE, "N", "UMEM frames per socket (default 4096)" },
 	{ "rx-size", OPT_RX_SIZE, FP_OPT_VALUE, "N", "RX ring entries, a power of 2 (default 2048)" },
 	{ "tx-size", OPT_TX_SIZE, FP_OPT_VALUE, "N", "TX ring entries (default 2048)" },

@@ -543,3 +543,40 @@ int fp_table_clear(struct fp_table *t)
 	}
 	return err;
 }
+
+static enum fp_utable_type twin_type(enum fp_table_kind k)
+{
+	switch (k) {
+	case FP_TABLE_HASH:
+		return FP_UTABLE_HASH;
+	case FP_TABLE_LPM:
+		return FP_UTABLE_LPM;
+	case FP_TABLE_ARRAY:
+		return FP_UTABLE_ARRAY;
+	case FP_TABLE_PERCPU_ARRAY:
+		break;
+	}
+	return FP_UTABLE_PERCPU_ARRAY;
+}
+
+int fp_table_twin_create(struct fp_table *t, uint32_t nslots)
+{
+	const struct fp_table_desc *d = t->desc;
+	int err;
+
+	err = fp_utable_create(twin_type(d->kind), d->key_size, d->value_size,
+			       t->max_entries, nslots, &t->ut);
+	if (err)
+		return err;
+	*d->ut = t->ut;
+	return 0;
+}
+
+void fp_table_twin_free(struct fp_table *t)
+{
+	if (!t->ut)
+		return;
+	*t->desc->ut = NULL;
+	fp_utable_free(t->ut);
+	t->ut = NULL;
+}

@@ -11,7 +11,6 @@
 #include <bpf/libbpf.h>
 
 #include "fastpath/log.h"
-#include "fastpath/utable.h"
 #include "lib/nfrun_priv.h"
 #include "nf_xdp.skel.h"
 
@@ -93,21 +92,6 @@ int fp_run_tables_size(struct fp_run *r)
 	return 0;
 }
 
-static enum fp_utable_type utype(enum fp_table_kind k)
-{
-	switch (k) {
-	case FP_TABLE_HASH:
-		return FP_UTABLE_HASH;
-	case FP_TABLE_LPM:
-		return FP_UTABLE_LPM;
-	case FP_TABLE_ARRAY:
-		return FP_UTABLE_ARRAY;
-	case FP_TABLE_PERCPU_ARRAY:
-		break;
-	}
-	return FP_UTABLE_PERCPU_ARRAY;
-}
-
 static int add_table(struct fp_run *r, const struct fp_table_desc *d)
 {
 	struct fp_table *t;
@@ -124,15 +108,12 @@ static int add_table(struct fp_run *r, const struct fp_table_desc *d)
 		t->fd = bpf_map__fd(bpf_object__find_map_by_name(r->skel->obj,
 								 d->name));
 	if (fp_run_mode_user(r->cfg.mode)) {
-		err = fp_utable_create(utype(d->kind), d->key_size,
-				       d->value_size, t->max_entries,
-				       r->n_workers, &t->ut);
+		err = fp_table_twin_create(t, r->n_workers);
 		if (err) {
 			fp_err("run: cannot create the user-space table %s (%u entries): %s",
 			       d->name, t->max_entries, strerror(-err));
 			return err;
 		}
-		*d->ut = t->ut;
 	}
 	r->tables.n++;
 	return 0;
@@ -183,13 +164,7 @@ void fp_run_tables_free(struct fp_run *r)
 	unsigned int i;
 
 	for (i = 0; i < r->tables.n; i++) {
-		struct fp_table *t = &r->tables.t[i];
-
-		if (t->ut) {
-			*t->desc->ut = NULL;
-			fp_utable_free(t->ut);
-			t->ut = NULL;
-		}
+		fp_table_twin_free(&r->tables.t[i]);
 	}
 	r->tables.n = 0;
 }
