@@ -150,7 +150,8 @@ static int nft_count(struct bench_ctx *ctx, uint64_t *packets)
 	ARG(n##_xdp, FP_RUN_XDP, sz, hits)				\
 	ARG(n##_afxdp, FP_RUN_AFXDP, sz, hits)				\
 	ARG(n##_busy, FP_RUN_AFXDP_BUSYPOLL, sz, hits)			\
-	ARG(n##_poll, FP_RUN_AFXDP_POLL, sz, hits)
+	ARG(n##_poll, FP_RUN_AFXDP_POLL, sz, hits)				\
+	ARG(n##_hybrid, FP_RUN_HYBRID, sz, hits)
 
 ARGS(r1, 1, 2)
 ARGS(r1k, 1000, 1001)
@@ -168,6 +169,7 @@ ARGS(r1m, 1000000, 1000001)
 		BENCH_NF_VARIANT("afxdp", BENCH_FASTPATH, "firewall in an AF_XDP worker", &n##_afxdp), \
 		BENCH_NF_VARIANT("afxdp-busypoll", BENCH_FASTPATH, "the same, preferred busy polling", &n##_busy), \
 		BENCH_NF_VARIANT("afxdp-poll", BENCH_FASTPATH, "the same, poll()", &n##_poll), \
+		BENCH_NF_VARIANT("hybrid", BENCH_FASTPATH, "drops in XDP, the rest in an AF_XDP worker", &n##_hybrid), \
 	};
 
 VARIANTS(r1)
