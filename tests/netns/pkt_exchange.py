@@ -4,8 +4,8 @@ a namespace with `ip netns exec NS /usr/bin/python3 pkt_exchange.py`).
 
 stdin: JSON {"iface": "gen0", "frames": ["hex", ...], "expect": N,
              "timeout": S, "gap_us": U}
-stdout: JSON {"received": ["hex", ...]} -- incoming frames only (not our
-own transmissions), in arrival order, stopping at `expect` frames or after
+stdout: JSON {"received": ["hex", ...]} -- incoming UDP/TCP frames only (not
+our own transmissions, not the kernel's chatter), in arrival order, stopping at `expect` frames or after
 `timeout` seconds of silence, whichever comes first.  Bounded in count and
 time, as every traffic loop of the tests.
 """
@@ -38,6 +38,24 @@ def with_vlan(data, ancdata):
     return data
 
 
+def is_udp_tcp(frame):
+    """Only frames the tests send count: UDP or TCP over IPv4 or IPv6 (the
+    kernel's own chatter, neighbour discovery say, must not use up the
+    expected count)."""
+    off, proto = 12, None
+    while len(frame) >= off + 2:
+        etype = struct.unpack("!H", frame[off:off + 2])[0]
+        if etype in (0x8100, 0x88A8):
+            off += 4
+            continue
+        if etype == 0x0800 and len(frame) > off + 11:
+            proto = frame[off + 2 + 9]
+        elif etype == 0x86DD and len(frame) > off + 8:
+            proto = frame[off + 2 + 6]
+        break
+    return proto in (6, 17)
+
+
 def main():
     req = json.load(sys.stdin)
     iface = req["iface"]
@@ -63,7 +81,9 @@ def main():
             data, anc, _, addr = s.recvmsg(65535, socket.CMSG_SPACE(64))
             if addr[2] == PACKET_OUTGOING:
                 continue
-            got.append(with_vlan(data, anc).hex())
+            frame = with_vlan(data, anc)
+            if is_udp_tcp(frame):
+                got.append(frame.hex())
             end = time.monotonic() + wait
 
     for f in frames:
