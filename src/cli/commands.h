@@ -11,6 +11,9 @@ int cmd_sink(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_reflect(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* Map a negative errno from a command body to an exit code (1). */
 static inline int cmd_exit(int err)

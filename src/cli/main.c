@@ -20,6 +20,9 @@ static const struct command commands[] = {
 	{ "sink",    cmd_sink,    "count, check and drop (or pass) traffic with XDP" },
 	{ "run",     cmd_run,     "run network functions (macswap, firewall, lb) in XDP, AF_XDP or both" },
 	{ "ctl",     cmd_ctl,     "change the rules of a running 'fastpath run' live" },
+	{ "reflect", cmd_reflect, "send UDP frames back (AF_XDP or kernel socket), for ping" },
+	{ "ping",    cmd_ping,    "measure UDP round trips to a reflector: AF_XDP or kernel socket" },
+	{ "sweep",   cmd_sweep,   "run a grid of ping configurations and cluster them by latency" },
 	{ "bench",   cmd_bench,   "run benchmark scenarios: Linux and fastpath in one run" },
 	{ NULL, NULL, NULL },
 };
