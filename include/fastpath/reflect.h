@@ -61,6 +61,7 @@ enum {
 	FP_LAT_OPT_BP_BUDGET,
 	FP_LAT_OPT_NAPI_DEFER,
 	FP_LAT_OPT_GRO_FLUSH,
+	FP_LAT_OPT_COALESCE,
 	FP_LAT_OPT_CPU,
 };
 
@@ -93,6 +94,8 @@ enum {
 	  "busypoll: the interface's napi_defer_hard_irqs (default 2; restored)" }, \
 	{ "gro-flush-timeout", FP_LAT_OPT_GRO_FLUSH, FP_OPT_VALUE, "NS", \
 	  "busypoll: the interface's gro_flush_timeout (default 200000; restored)" }, \
+	{ "irq-coalesce-usecs", FP_LAT_OPT_COALESCE, FP_OPT_VALUE, "US", \
+	  "busypoll: the interface's rx-usecs interrupt coalescing (probed; not applicable on veth; restored)" }, \
 	{ "cpu", FP_LAT_OPT_CPU, FP_OPT_VALUE, "C", \
 	  "pin the data path thread to CPU C (default: not pinned)" }
 

@@ -113,6 +113,11 @@ int fp_lat_xsk_opt(int key, const char *arg, struct fp_xsk_config *c,
 			return -EINVAL;
 		c->gro_flush_timeout_ns = v;
 		return 0;
+	case FP_LAT_OPT_COALESCE:
+		if (fp_parse_u32(arg, 0, 1000000, "--irq-coalesce-usecs", &v))
+			return -EINVAL;
+		c->irq_coalesce_usecs = (int32_t)v;
+		return 0;
 	case FP_LAT_OPT_CPU:
 		return fp_parse_cpu(arg, "--cpu", cpu);
 	}
@@ -129,14 +134,15 @@ int fp_lat_xsk_json(const struct fp_xsk_config *c, char *buf, size_t len)
 		     "\"tx_size\":%u,\"fill_size\":%u,\"comp_size\":%u,"
 		     "\"frame_size\":%u,\"busy_poll_usecs\":%u,"
 		     "\"busy_poll_budget\":%u,\"napi_defer_hard_irqs\":%u,"
-		     "\"gro_flush_timeout\":%llu",
+		     "\"gro_flush_timeout\":%llu,\"irq_coalesce_usecs\":%d",
 		     c->queues[0], fp_xsk_bind_mode_str(c->bind),
 		     c->need_wakeup ? "true" : "false", fp_xsk_wait_str(c->wait),
 		     c->batch, c->rx_size, c->tx_size, c->fill_size,
 		     c->comp_size, c->frame_size, c->busy_poll_usecs,
 		     c->busy_poll_budget ? c->busy_poll_budget : c->batch,
 		     c->napi_defer_hard_irqs,
-		     (unsigned long long)c->gro_flush_timeout_ns);
+		     (unsigned long long)c->gro_flush_timeout_ns,
+		     (int)c->irq_coalesce_usecs);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
