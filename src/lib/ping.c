@@ -422,8 +422,11 @@ static int ping_socket(const struct fp_ping_opts *o, struct fp_ping_result *res,
 			if (t >= deadline)
 				break;
 			left = deadline - t;
-			/* poll() bounds the wait by the round's deadline. */
-			if (poll(&pfd, 1, (int)((left + 999999) / 1000000)) <= 0)
+			/* --wait spin: the client never sleeps (as the
+			 * AF_XDP client spins); otherwise poll() bounds the
+			 * wait by the round's deadline. */
+			if (o->xsk.wait != FP_XSK_WAIT_SPIN &&
+			    poll(&pfd, 1, (int)((left + 999999) / 1000000)) <= 0)
 				continue;
 			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 			t = fp_now_ns();
