@@ -54,6 +54,11 @@ int fp_parse_u32(const char *s, uint32_t min, uint32_t max, const char *what,
 int fp_parse_rate(const char *s, const char *what, uint64_t *out);
 /* Seconds with an optional suffix ms/s/m; result in nanoseconds. */
 int fp_parse_duration(const char *s, const char *what, uint64_t *ns_out);
+/* Latency-scale durations: a number with ns, us, ms or s (no suffix:
+ * seconds), 0..60 s.  fp_fine_duration() is the same without a message. */
+#define FP_FINE_DURATION_MAX_NS 60e9
+int fp_fine_duration(const char *s, uint64_t *ns);
+int fp_parse_fine_duration(const char *s, const char *what, uint64_t *ns);
 int fp_parse_mac(const char *s, const char *what, uint8_t mac[6]);
 /* Interface must exist in the current namespace. */
 int fp_parse_ifname(const char *s, const char *what, int *ifindex_out);

@@ -97,39 +97,6 @@ static const struct fp_cmd_help ping_help = {
 	"  fastpath ping --socket --dst-ip 198.18.0.2 --count 20000 --interval 100us",
 };
 
-/*
- * A latency-scale duration: a number with ns, us, ms or s (seconds
- * without a suffix), 0 .. 60 s.  fp_parse_duration() starts at 1 ms, too
- * coarse for intervals between round trips of a few microseconds.
- */
-static int parse_fine_duration(const char *s, const char *what, uint64_t *ns)
-{
-	static const struct { const char *sfx; double mul; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v < 0)
-		goto bad;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].sfx))
-			continue;
-		v *= units[i].mul;
-		if (v > 60e9)
-			goto bad;
-		*ns = (uint64_t)(v + 0.5);
-		return 0;
-	}
-bad:
-	fp_err("%s '%s' is not a duration of 0..60 s; use e.g. 100us, 2ms, 0.5s, 500ns",
-	       what, s);
-	return -EINVAL;
-}
-
 static int on_opt(int key, const char *arg, void *ctx)
 {
 	struct ping_cli *o = ctx;
@@ -162,14 +129,14 @@ static int on_opt(int key, const char *arg, void *ctx)
 		o->have_count = true;
 		return fp_parse_u64(arg, 1, UINT32_MAX, "--count", &o->p.count);
 	case OPT_INTERVAL:
-		return parse_fine_duration(arg, "--interval", &o->p.interval_ns);
+		return fp_parse_fine_duration(arg, "--interval", &o->p.interval_ns);
 	case OPT_B2B:
 		o->p.interval_ns = 0;
 		return 0;
 	case OPT_SIZE:
 		return fp_parse_u32(arg, FP_PING_MIN_SIZE, 9216, "--size", &o->p.size);
 	case OPT_TIMEOUT:
-		err = parse_fine_duration(arg, "--timeout", &o->p.timeout_ns);
+		err = fp_parse_fine_duration(arg, "--timeout", &o->p.timeout_ns);
 		if (!err && !o->p.timeout_ns) {
 			fp_err("--timeout must be above 0");
 			return -EINVAL;

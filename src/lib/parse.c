@@ -126,6 +126,42 @@ bad:
 	return -EINVAL;
 }
 
+int fp_fine_duration(const char *s, uint64_t *ns)
+{
+	static const struct { const char *sfx; double mul; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].sfx))
+			continue;
+		v *= units[i].mul;
+		if (v > FP_FINE_DURATION_MAX_NS)
+			return -ERANGE;
+		*ns = (uint64_t)(v + 0.5);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int fp_parse_fine_duration(const char *s, const char *what, uint64_t *ns)
+{
+	if (!fp_fine_duration(s, ns))
+		return 0;
+	fp_err("%s '%s' is not a duration of 0..60 s; use e.g. 100us, 2ms, 0.5s, 500ns",
+	       what, s ? s : "");
+	return -EINVAL;
+}
+
 int fp_parse_mac(const char *s, const char *what, uint8_t mac[6])
 {
 	unsigned int b[6];

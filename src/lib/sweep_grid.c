@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fastpath/log.h"
+#include "fastpath/opts.h"
 #include "fastpath/sweep.h"
 
 static const char *const w_mode[] = { "afxdp", "socket", NULL };
@@ -101,14 +102,9 @@ static bool valid_u32(const char *v, uint32_t min, uint32_t max)
 /* "0", or a number with ns, us, ms or s: passed to ping verbatim. */
 static bool valid_duration(const char *v)
 {
-	char *end;
+	uint64_t ns;
 
-	if (!isdigit((unsigned char)*v))
-		return false;
-	strtod(v, &end);
-	return !*end || !strcmp(end, "ns") || !strcmp(end, "us") ||
-	       !strcmp(end, "ms") || !strcmp(end, "s") ||
-	       (!strcmp(v, "0"));
+	return !fp_fine_duration(v, &ns);	/* what ping accepts */
 }
 
 static int check_value(const struct fp_sweep_knob *k, const char *v,
@@ -138,7 +134,7 @@ static int check_value(const struct fp_sweep_knob *k, const char *v,
 	case FP_SWEEP_DURATION:
 		if (valid_duration(v))
 			return 0;
-		fp_err("%s:%u: %s '%s' is not a duration; use e.g. 0, 100us, 1ms",
+		fp_err("%s:%u: %s '%s' is not a duration of 0..60 s; use e.g. 0, 100us, 1ms",
 		       file, line, k->name, v);
 		return -EINVAL;
 	}

@@ -106,6 +106,29 @@ static void test_ifname(void **state)
 	assert_int_equal(fp_parse_ifname("waytoolonginterfacename", "--iface", &idx), -EINVAL);
 }
 
+static void test_fine_duration(void **state)
+{
+	uint64_t ns = 0;
+
+	assert_int_equal(fp_fine_duration("0", &ns), 0);
+	assert_int_equal(ns, 0);
+	assert_int_equal(fp_fine_duration("500ns", &ns), 0);
+	assert_int_equal(ns, 500);
+	assert_int_equal(fp_fine_duration("100us", &ns), 0);
+	assert_int_equal(ns, 100000);
+	assert_int_equal(fp_fine_duration("2.5ms", &ns), 0);
+	assert_int_equal(ns, 2500000);
+	assert_int_equal(fp_fine_duration("1", &ns), 0);
+	assert_int_equal(ns, 1000000000);
+	assert_int_equal(fp_fine_duration("60s", &ns), 0);
+	assert_int_equal(fp_fine_duration("61s", &ns), -ERANGE);
+	assert_int_equal(fp_fine_duration("-1us", &ns), -EINVAL);
+	assert_int_equal(fp_fine_duration("us", &ns), -EINVAL);
+	assert_int_equal(fp_fine_duration("5 ms", &ns), -EINVAL);
+	assert_int_equal(fp_fine_duration("5min", &ns), -EINVAL);
+	assert_int_equal(fp_parse_fine_duration("x", "--interval", &ns), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_addr_range),
 		cmocka_unit_test(test_port_range),
 		cmocka_unit_test(test_ifname),
+		cmocka_unit_test(test_fine_duration),
 	};
 
 	/* The parsers print their one-line errors; keep test output short. */
