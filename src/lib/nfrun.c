@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "fastpath/log.h"
+#include "fastpath/probe.h"
 #include "fastpath/run.h"
 #include "lib/nfrun_priv.h"
 #include "nf_xdp.skel.h"
@@ -132,6 +133,35 @@ static void announce(const struct fp_run *r)
 			fp_run_mode_str(c->mode));
 }
 
+/* Can frames leave by XDP_TX?  Then a veth needs something on its peer. */
+static bool may_tx(const struct fp_run_config *c)
+{
+	uint32_t i;
+
+	if (c->then == FP_TX)
+		return true;
+	for (i = 0; i < c->n; i++)
+		if (c->chain[i]->id == FP_NF_MACSWAP || c->chain[i]->id == FP_NF_LB)
+			return true;
+	return false;
+}
+
+/*
+ * veth flushes frames an XDP program sends back with XDP_TX to its peer
+ * only if the peer runs an XDP program too (docs/architecture.md); the
+ * peer may be in another namespace, out of our sight: say it once.
+ */
+static void announce_veth(const struct fp_run *r)
+{
+	char drv[32] = "";
+
+	if (fp_run_mode_xdp(r->cfg.mode) && may_tx(&r->cfg) &&
+	    !fp_probe_driver(r->cfg.ifindex, drv, sizeof(drv)) &&
+	    !strcmp(drv, "veth"))
+		fp_info("run: %s is a veth: frames sent back from XDP reach its peer only if the peer has an XDP program too (e.g. 'fastpath sink --pass' on it)",
+			r->cfg.ifname);
+}
+
 static int open_sockets(struct fp_run *r)
 {
 	struct fp_run_config *c = &r->cfg;
@@ -210,6 +240,7 @@ int fp_run_start(const struct fp_run_config *c, struct fp_run **out)
 	if (err)
 		goto fail;
 	announce(r);
+	announce_veth(r);
 
 	err = fp_bpf_load(r->skel->obj, "nf_xdp");
 	if (err)
