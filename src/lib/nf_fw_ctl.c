@@ -21,9 +21,13 @@
 
 #include "fastpath/log.h"
 #include "fastpath/nf_info.h"
+#include "lib/nf_ctl_util.h"
 /* The NF's types and sizes; its tables and packet code are nf_user.c's. */
 #define FP_NF_TYPES_ONLY
 #include "nf/firewall.h"
+
+/* One error line per failed command, on the command's output. */
+#define fw_err(out, err, ...) nf_ctl_err(out, "firewall", err, __VA_ARGS__)
 
 enum fw_kind {
 	FW_NONE = 0,
@@ -91,74 +95,6 @@ static int parse_action(const char *s, uint32_t *action)
 	return 0;
 }
 
-/* Decimal only, no sign, no spaces: rules files should not surprise. */
-static int parse_dec(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_ip(const char *s, uint8_t *family, uint8_t addr[16])
-{
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*family = FP_AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*family = FP_AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* "198.18.0.1:9" or "[2001:2::1]:9"; the port in network order. */
-static int parse_addr_port(const char *s, uint8_t *family, uint8_t addr[16],
-			   __be16 *port)
-{
-	char buf[64];
-	const char *ps;
-	char *colon;
-	uint64_t p;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	if (buf[0] == '[') {
-		char *end = strchr(buf, ']');
-
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		*end = '\0';
-		ps = end + 2;
-		if (parse_ip(buf + 1, family, addr) || *family != FP_AF_INET6)
-			return -EINVAL;
-	} else {
-		colon = strrchr(buf, ':');
-		if (!colon)
-			return -EINVAL;
-		*colon = '\0';
-		ps = colon + 1;
-		if (parse_ip(buf, family, addr) || *family != FP_AF_INET)
-			return -EINVAL;
-	}
-	if (parse_dec(ps, 65535, &p))
-		return -EINVAL;
-	*port = fp_htons((uint16_t)p);
-	return 0;
-}
-
 /* "A/LEN" or "A" (a host prefix); bits past LEN must be zero. */
 static int parse_prefix(const char *s, struct fp_fw_lpm_key *k, bool *host_bits)
 {
@@ -174,11 +110,11 @@ static int parse_prefix(const char *s, struct fp_fw_lpm_key *k, bool *host_bits)
 	if (slash)
 		*slash = '\0';
 	memset(k, 0, sizeof(*k));
-	if (parse_ip(buf, &k->family, k->addr))
+	if (nf_ctl_parse_ip(buf, &k->family, k->addr))
 		return -EINVAL;
 	max = k->family == FP_AF_INET ? 32 : 128;
 	plen = max;
-	if (slash && parse_dec(slash + 1, max, &plen))
+	if (slash && nf_ctl_parse_dec(slash + 1, max, &plen))
 		return -EINVAL;
 	for (i = (uint32_t)plen; i < 128; i++)
 		if (k->addr[i / 8] & (0x80 >> (i % 8)))
@@ -189,18 +125,6 @@ static int parse_prefix(const char *s, struct fp_fw_lpm_key *k, bool *host_bits)
 
 /* ---- printing ------------------------------------------------------------ */
 
-static void print_addr_port(FILE *out, uint8_t family, const uint8_t *a,
-			    __be16 port)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(family == FP_AF_INET ? AF_INET : AF_INET6, a, s, sizeof(s));
-	if (family == FP_AF_INET)
-		fprintf(out, "%s:%u", s, fp_ntohs(port));
-	else
-		fprintf(out, "[%s]:%u", s, fp_ntohs(port));
-}
-
 static void print_match(FILE *out, const struct fw_slot *r)
 {
 	char s[INET6_ADDRSTRLEN];
@@ -209,9 +133,9 @@ static void print_match(FILE *out, const struct fw_slot *r)
 		const struct fp_tuple *t = &r->key.t;
 
 		fputs(t->proto == FP_IPPROTO_TCP ? "tcp " : "udp ", out);
-		print_addr_port(out, t->family, t->saddr, t->sport);
+		nf_ctl_print_addr_port(out, t->family, t->saddr, t->sport);
 		fputc(' ', out);
-		print_addr_port(out, t->family, t->daddr, t->dport);
+		nf_ctl_print_addr_port(out, t->family, t->daddr, t->dport);
 		return;
 	}
 	inet_ntop(r->key.p.family == FP_AF_INET ? AF_INET : AF_INET6,
@@ -226,21 +150,6 @@ static const char *action_name(uint32_t a)
 }
 
 /* ---- commands ------------------------------------------------------------ */
-
-static int fw_err(FILE *out, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fw_err(FILE *out, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("firewall: ", out);
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
-	fputc('\n', out);
-	return err;
-}
 
 static int cmd_policy(struct fw_state *st, int argc, char **argv, FILE *out)
 {
@@ -267,7 +176,7 @@ static int parse_id(struct fw_state *st, const char *s, uint32_t *id,
 		    FILE *out)
 {
 	uint64_t v = 0;
-	int err = parse_dec(s, UINT32_MAX, &v);
+	int err = nf_ctl_parse_dec(s, UINT32_MAX, &v);
 
 	if (err == -EINVAL)
 		return fw_err(out, -EINVAL, "rule id '%s' is not a number; use "
@@ -354,12 +263,12 @@ static int cmd_rule_add(struct fw_state *st, int argc, char **argv, FILE *out)
 		r.kind = FW_EXACT;
 		r.key.t.proto = argv[4][0] == 'u' ? FP_IPPROTO_UDP
 						  : FP_IPPROTO_TCP;
-		if (parse_addr_port(argv[5], &r.key.t.family, r.key.t.saddr,
+		if (nf_ctl_parse_addr_port(argv[5], &r.key.t.family, r.key.t.saddr,
 				    &r.key.t.sport))
 			return fw_err(out, -EINVAL, "rule %u: '%s' is not "
 				      "ADDR:PORT (198.18.0.1:9 or "
 				      "[2001:2::1]:9)", id, argv[5]);
-		if (parse_addr_port(argv[6], &fd, r.key.t.daddr,
+		if (nf_ctl_parse_addr_port(argv[6], &fd, r.key.t.daddr,
 				    &r.key.t.dport))
 			return fw_err(out, -EINVAL, "rule %u: '%s' is not "
 				      "ADDR:PORT (198.18.0.1:9 or "

@@ -24,9 +24,13 @@
 #include "fastpath/log.h"
 #include "fastpath/maglev.h"
 #include "fastpath/nf_info.h"
+#include "lib/nf_ctl_util.h"
 /* The NF's types and sizes; its tables and packet code are nf_user.c's. */
 #define FP_NF_TYPES_ONLY
 #include "nf/lb.h"
+
+/* One error line per failed command, on the command's output. */
+#define lb_err(out, err, ...) nf_ctl_err(out, "lb", err, __VA_ARGS__)
 
 #define LB_DEFAULT_TIMEOUT_S	60
 #define LB_MAX_TIMEOUT_S	86400
@@ -84,55 +88,6 @@ static const char *const stat_names[FP_LB_STAT_MAX] = {
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static int parse_dec(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	*out = v;
-	return 0;
-}
-
-/* "198.18.0.1:80" or "[2001:2::1]:80"; the port in network order. */
-static int parse_addr_port(const char *s, uint8_t *family, uint8_t addr[16],
-			   __be16 *port)
-{
-	char buf[64], *colon, *as = buf;
-	uint64_t p;
-	int af = AF_INET;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	if (buf[0] == '[') {
-		colon = strchr(buf, ']');
-		if (!colon || colon[1] != ':')
-			return -EINVAL;
-		*colon++ = '\0';
-		as = buf + 1;
-		af = AF_INET6;
-	} else {
-		colon = strrchr(buf, ':');
-		if (!colon)
-			return -EINVAL;
-	}
-	*colon = '\0';
-	memset(addr, 0, 16);
-	if (inet_pton(af, as, addr) != 1 || parse_dec(colon + 1, 65535, &p))
-		return -EINVAL;
-	*family = af == AF_INET ? FP_AF_INET : FP_AF_INET6;
-	*port = fp_htons((uint16_t)p);
-	return 0;
-}
-
 /* "VIP:PORT/udp" or "/tcp" into a lb_vips key. */
 static int parse_vip(const char *s, struct fp_lb_vip_key *k)
 {
@@ -152,7 +107,7 @@ static int parse_vip(const char *s, struct fp_lb_vip_key *k)
 		k->proto = FP_IPPROTO_TCP;
 	else
 		return -EINVAL;
-	return parse_addr_port(buf, &k->family, k->addr, &k->port);
+	return nf_ctl_parse_addr_port(buf, &k->family, k->addr, &k->port);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -171,38 +126,10 @@ static int parse_mac(const char *s, uint8_t mac[6])
 
 /* ---- printing ------------------------------------------------------------ */
 
-static void print_addr_port(FILE *out, uint8_t family, const uint8_t *a,
-			    __be16 port)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(family == FP_AF_INET ? AF_INET : AF_INET6, a, s, sizeof(s));
-	fprintf(out, family == FP_AF_INET ? "%s:%u" : "[%s]:%u", s,
-		fp_ntohs(port));
-}
-
 static void print_vip(FILE *out, const struct fp_lb_vip_key *k)
 {
-	print_addr_port(out, k->family, k->addr, k->port);
+	nf_ctl_print_addr_port(out, k->family, k->addr, k->port);
 	fputs(k->proto == FP_IPPROTO_TCP ? "/tcp" : "/udp", out);
-}
-
-static int lb_err(FILE *out, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* @out NULL: quiet (undoing after an error already reported). */
-static int lb_err(FILE *out, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out)
-		return err;
-	fputs("lb: ", out);
-	va_start(ap, fmt);
-	vfprintf(out, fmt, ap);
-	va_end(ap);
-	fputc('\n', out);
-	return err;
 }
 
 /* ---- state --------------------------------------------------------------- */
@@ -463,7 +390,7 @@ static int cmd_backend(struct lb_state *st, int argc, char **argv, FILE *out)
 		return lb_err(out, -ENOENT, "service %s does not exist; add it "
 			      "first with 'service add %s'", argv[2], argv[2]);
 	s = (uint32_t)i;
-	if (parse_addr_port(argv[3], &e.b.family, e.b.addr, &e.b.port))
+	if (nf_ctl_parse_addr_port(argv[3], &e.b.family, e.b.addr, &e.b.port))
 		return lb_err(out, -EINVAL, "'%s' is not BIP:BPORT "
 			      "(198.18.1.1:8080, [2001:2::1:1]:8080)", argv[3]);
 	if (e.b.family != k.family)
@@ -515,7 +442,7 @@ static int cmd_timeout(struct lb_state *st, int argc, char **argv, FILE *out)
 			st->timeout_ns / NS_PER_S);
 		return 0;
 	}
-	if (argc != 2 || parse_dec(argv[1], LB_MAX_TIMEOUT_S, &v) || !v)
+	if (argc != 2 || nf_ctl_parse_dec(argv[1], LB_MAX_TIMEOUT_S, &v) || !v)
 		return lb_err(out, -EINVAL, "usage: timeout SECONDS (1..%u)",
 			      LB_MAX_TIMEOUT_S);
 	st->timeout_ns = v * NS_PER_S;
@@ -558,7 +485,7 @@ static int cmd_list(struct lb_state *st, int argc, char **argv, FILE *out)
 			fputs("lb backend add ", out);
 			print_vip(out, &sv->key);
 			fputc(' ', out);
-			print_addr_port(out, e->b.family, e->b.addr, e->b.port);
+			nf_ctl_print_addr_port(out, e->b.family, e->b.addr, e->b.port);
 			fprintf(out, " %02x:%02x:%02x:%02x:%02x:%02x # id %u\n",
 				m[0], m[1], m[2], m[3], m[4], m[5], id);
 		}

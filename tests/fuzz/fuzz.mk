@@ -34,7 +34,7 @@ FUZZ_CFLAGS  := -g -O1 $(FUZZ_SAN) -std=gnu11 $(WARN) -Wno-format-nonliteral \
                 -Iinclude -Isrc -Itests $(PKG_CFLAGS)
 FUZZ_LIB_SRCS := src/lib/nf_user.c $(wildcard src/lib/utable*.c) \
                  src/lib/nf_table.c src/lib/nf_registry.c \
-                 $(wildcard src/lib/nf_*_ctl.c) src/lib/maglev.c \
+                 $(wildcard src/lib/nf_*_ctl.c) src/lib/nf_ctl_util.c src/lib/maglev.c \
                  src/lib/log.c src/lib/pktbuild.c tests/lib/nf_corpus.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NFS))
