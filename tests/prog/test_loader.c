@@ -35,6 +35,7 @@
 #include "fastpath/log.h"
 #include "fastpath/xdp.h"
 #include "probe.skel.h"
+#include "lib/capture.h"
 
 #define VETH0 "fplv0"
 #define VETH1 "fplv1"
@@ -45,46 +46,6 @@ static int veth_idx, ifb_idx;
 static struct fp_probe *ours, *foreign;
 
 /* --- helpers ------------------------------------------------------------ */
-
-struct capture {
-	FILE *f;
-	int saved;
-};
-
-static void capture_start(struct capture *c)
-{
-	fflush(stderr);
-	c->f = tmpfile();
-	assert_non_null(c->f);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(c->saved >= 0);
-	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
-}
-
-/* Stop capturing stderr; returns what was written (static buffer). */
-static const char *capture_end(struct capture *c)
-{
-	static char buf[1 << 16];
-	size_t n;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->f);
-	n = fread(buf, 1, sizeof(buf) - 1, c->f);
-	buf[n] = '\0';
-	fclose(c->f);
-	return buf;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
 
 static uint32_t prog_id(struct bpf_program *prog)
 {

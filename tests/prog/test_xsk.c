@@ -52,6 +52,7 @@
 #include "fastpath/xdp.h"
 #include "fastpath/xsk.h"
 #include "xsk_steer.skel.h"
+#include "lib/capture.h"
 
 #define NS_PER_S	1000000000ULL
 #define MAGIC		0x46505853u	/* "FPXS" */
@@ -105,44 +106,6 @@ static long read_long(const char *path)
 		v = strtol(buf, NULL, 10);
 	close(fd);
 	return v;
-}
-
-struct capture {
-	FILE *f;
-	int saved;
-};
-
-static void capture_start(struct capture *c)
-{
-	fflush(stderr);
-	c->f = tmpfile();
-	assert_non_null(c->f);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
-}
-
-static const char *capture_end(struct capture *c)
-{
-	static char buf[1 << 14];
-	size_t n;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->f);
-	n = fread(buf, 1, sizeof(buf) - 1, c->f);
-	buf[n] = '\0';
-	fclose(c->f);
-	return buf;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 /* --- frames ----------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 
 #include "fastpath/log.h"
 #include "lib/xsk_priv.h"
+#include "lib/capture.h"
 
 #define FRAME 2048u
 #define NFRAMES 1024u
@@ -31,44 +32,6 @@
 static uint8_t *area;
 
 /* --- helpers ------------------------------------------------------------ */
-
-struct capture {
-	FILE *f;
-	int saved;
-};
-
-static void capture_start(struct capture *c)
-{
-	fflush(stderr);
-	c->f = tmpfile();
-	assert_non_null(c->f);
-	c->saved = dup(STDERR_FILENO);
-	assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
-}
-
-static const char *capture_end(struct capture *c)
-{
-	static char buf[1 << 14];
-	size_t n;
-
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	rewind(c->f);
-	n = fread(buf, 1, sizeof(buf) - 1, c->f);
-	buf[n] = '\0';
-	fclose(c->f);
-	return buf;
-}
-
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
-}
 
 static void init(struct fp_xsk_frames *f, bool check)
 {
