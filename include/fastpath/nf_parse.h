@@ -131,38 +131,54 @@ FP_INLINE void fp_copy16(__u8 *dst, const __u8 *src)
 }
 
 /*
- * Fill @h from the frame.  Returns 0, or -1 when the frame is truncated or
- * its IP header is inconsistent (callers drop those).  Non-IP frames
- * return 0 with flags 0.
+ * Ethernet and up to two VLAN tags (802.1Q, 802.1ad): the EtherType inside
+ * and where the L3 header starts.  0, or -1 when the frame is cut short.
+ * Every XDP program of ours that looks past Ethernet starts here.
  */
-FP_INLINE int fp_parse(const struct fp_pkt *p, struct fp_hdrs *h)
+FP_INLINE int fp_parse_eth(void *data, void *data_end, __be16 *proto,
+			   __u8 **l3)
 {
-	struct fp_eth *eth = p->data;
-	__u8 *cur = (__u8 *)p->data;
-	__be16 proto;
-	__u8 l4proto = 0;
+	struct fp_eth *eth = data;
+	__u8 *cur = (__u8 *)data + sizeof(*eth);
 	int i;
 
-	__builtin_memset(h, 0, sizeof(*h));
-	if ((void *)(eth + 1) > p->data_end)
+	if ((void *)(eth + 1) > data_end)
 		return -1;
-	proto = eth->proto;
-	cur += sizeof(*eth);
+	*proto = eth->proto;
 #ifdef __bpf__
 #pragma unroll
 #endif
 	for (i = 0; i < 2; i++) {
 		struct fp_vlan *v = (struct fp_vlan *)cur;
 
-		if (proto != fp_htons(FP_ETH_P_8021Q) &&
-		    proto != fp_htons(FP_ETH_P_8021AD))
+		if (*proto != fp_htons(FP_ETH_P_8021Q) &&
+		    *proto != fp_htons(FP_ETH_P_8021AD))
 			break;
-		if ((void *)(v + 1) > p->data_end)
+		if ((void *)(v + 1) > data_end)
 			return -1;
-		proto = v->proto;
+		*proto = v->proto;
 		cur += sizeof(*v);
-		h->flags |= FP_H_VLAN;
 	}
+	*l3 = cur;
+	return 0;
+}
+
+/*
+ * Fill @h from the frame.  Returns 0, or -1 when the frame is truncated or
+ * its IP header is inconsistent (callers drop those).  Non-IP frames
+ * return 0 with flags 0.
+ */
+FP_INLINE int fp_parse(const struct fp_pkt *p, struct fp_hdrs *h)
+{
+	__u8 *cur;
+	__be16 proto;
+	__u8 l4proto = 0;
+
+	__builtin_memset(h, 0, sizeof(*h));
+	if (fp_parse_eth(p->data, p->data_end, &proto, &cur))
+		return -1;
+	if (cur - (__u8 *)p->data > (long)sizeof(struct fp_eth))
+		h->flags |= FP_H_VLAN;
 	h->l3_off = (__u16)(cur - (__u8 *)p->data);
 
 	if (proto == fp_htons(FP_ETH_P_IP)) {

@@ -14,14 +14,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "fastpath/nf_parse.h"
 #include "fastpath/payload.h"
 #include "fastpath/seqcheck.h"
 #include "fastpath/sink.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86dd
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88a8
 #define IP_MF_OFFSET	0x3fff	/* "more fragments" and the fragment offset */
 
 const volatile bool pass = false;
@@ -43,11 +42,6 @@ struct {
 	__type(value, struct fp_sink_stream);
 } sink_streams SEC(".maps");
 
-struct vlan_tag {
-	__be16 tci;
-	__be16 proto;
-};
-
 /*
  * Find the payload header.  Returns its pointer and the L4 payload length
  * taken from the IP header (so Ethernet padding is not part of it), or NULL
@@ -56,30 +50,16 @@ struct vlan_tag {
 static __always_inline struct fp_payload_hdr *
 find_payload(void *data, void *data_end, __u32 *len_out)
 {
-	struct ethhdr *eth = data;
-	struct vlan_tag *vt;
 	struct tcphdr *th;
+	__u8 *l3;
 	void *p;
 	__u32 l4len, hl;
-	__u16 proto;
+	__be16 proto;
 	__u8 l4proto;
-	int i;
 
-	if ((void *)(eth + 1) > data_end)
+	if (fp_parse_eth(data, data_end, &proto, &l3))
 		return NULL;
-	proto = eth->h_proto;
-	p = eth + 1;
-#pragma clang loop unroll(full)
-	for (i = 0; i < 2; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) &&
-		    proto != bpf_htons(ETH_P_8021AD))
-			break;
-		vt = p;
-		if ((void *)(vt + 1) > data_end)
-			return NULL;
-		proto = vt->proto;
-		p = vt + 1;
-	}
+	p = l3;
 
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = p;

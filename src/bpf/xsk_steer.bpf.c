@@ -26,12 +26,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "fastpath/nf_parse.h"
 #include "fastpath/xsk.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86dd
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88a8
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -60,35 +59,13 @@ struct {
 	__type(value, struct fp_xsk_steer_pcpu);
 } steer_stats SEC(".maps");
 
-struct vlan_tag {
-	__be16 tci;
-	__be16 proto;
-};
-
 static __always_inline bool is_ip(void *data, void *data_end)
 {
-	struct ethhdr *eth = data;
-	struct vlan_tag *vt;
-	__u16 proto;
-	void *p;
-	int i;
+	__be16 proto;
+	__u8 *l3;
 
-	if ((void *)(eth + 1) > data_end)
-		return false;
-	proto = eth->h_proto;
-	p = eth + 1;
-#pragma clang loop unroll(full)
-	for (i = 0; i < 2; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) &&
-		    proto != bpf_htons(ETH_P_8021AD))
-			break;
-		vt = p;
-		if ((void *)(vt + 1) > data_end)
-			return false;
-		proto = vt->proto;
-		p = vt + 1;
-	}
-	return proto == bpf_htons(ETH_P_IP) || proto == bpf_htons(ETH_P_IPV6);
+	return !fp_parse_eth(data, data_end, &proto, &l3) &&
+	       (proto == bpf_htons(ETH_P_IP) || proto == bpf_htons(ETH_P_IPV6));
 }
 
 SEC("xdp")
