@@ -261,8 +261,10 @@ int fp_xsk_kick(struct fp_xsk *x);
 /*
  * Before a batch, per config.wait: SPIN returns at once; POLL waits in
  * poll() up to poll_timeout_ms for a frame; BUSYPOLL runs the driver with
- * recvfrom(MSG_DONTWAIT).  Returns > 0 when frames may be ready, 0 on a
- * timeout, or a negative errno (-EINTR on a signal).
+ * recvfrom(MSG_DONTWAIT).  First it kicks frames still waiting on the TX
+ * ring (copy mode sends at most 32 per kick): whoever waits for answers
+ * must have sent its questions.  Returns > 0 when frames may be ready, 0
+ * on a timeout, or a negative errno (-EINTR on a signal).
  */
 int fp_xsk_wait(struct fp_xsk *x);
 /* Drain the queue's completion ring into the allocator (owner only). */

@@ -229,9 +229,6 @@ static int xdp_round(struct xdp_ping *p, uint64_t seq0, uint32_t want)
 	pending = queued;
 	deadline = t + p->o->timeout_ns;
 	while (pending && !fp_run_should_stop()) {
-		/* Copy mode sends at most 32 frames per kick: keep kicking
-		 * while some of the round wait on the ring. */
-		fp_xsk_kick(p->x);
 		r = fp_xsk_wait(p->x);
 		if (r < 0 && r != -EINTR) {
 			fp_err("ping: waiting for replies failed: %s", strerror(-r));

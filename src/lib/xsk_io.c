@@ -437,6 +437,7 @@ int fp_xsk_wait(struct fp_xsk *x)
 		not_owner(x, "fp_xsk_wait");
 		return -EPERM;
 	}
+	fp_xsk_kick(x);		/* no system call when nothing waits */
 	switch (x->wait) {
 	case FP_XSK_WAIT_SPIN:
 		return 1;
