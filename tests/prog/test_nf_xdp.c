@@ -101,17 +101,22 @@ static int run(struct fp_nf_xdp *skel, const void *in, size_t len, void *out,
 	return (int)o.retval;
 }
 
-static uint64_t counter(struct fp_nf_xdp *skel, uint32_t c)
+/* A per-CPU __u64 slot of @map, summed over the CPUs. */
+static uint64_t pcpu_sum(struct bpf_map *map, uint32_t key)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	uint64_t vals[256], sum = 0;
 
 	assert_true(ncpu > 0 && ncpu <= 256);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nf_counters),
-					     &c, vals), 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &key, vals), 0);
 	for (i = 0; i < ncpu; i++)
 		sum += vals[i];
 	return sum;
+}
+
+static uint64_t counter(struct fp_nf_xdp *skel, uint32_t c)
+{
+	return pcpu_sum(skel->maps.nf_counters, c);
 }
 
 static void addr(struct fp_addr *a, const char *s)
@@ -242,14 +247,7 @@ static void fw_prefix(struct fp_nf_xdp *skel, bool src, const char *a,
 
 static uint64_t fw_hits(struct fp_nf_xdp *skel, uint32_t id)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	uint64_t vals[256], sum = 0;
-
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.fw_hits),
-					     &id, vals), 0);
-	for (i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
+	return pcpu_sum(skel->maps.fw_hits, id);
 }
 
 static void test_firewall(void **state)
