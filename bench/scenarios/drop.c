@@ -91,11 +91,7 @@ static const struct bench_variant drop_variants[] = {
 const struct bench_scenario bench_scenario_drop = {
 	.name = "drop",
 	.summary = "discard a UDP flood: nftables drop vs XDP drop",
-	.topology = "pair",
-	.gen_ns = "fp-pair-gen",
-	.gen_iface = "gen0",
-	.dut_ns = "fp-pair-dut",
-	.dut_iface = "dut0",
+	BENCH_ON_PAIR,
 	.dst_ip = "198.18.0.2",
 	.variants = drop_variants,
 	.n_variants = sizeof(drop_variants) / sizeof(drop_variants[0]),

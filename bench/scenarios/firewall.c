@@ -179,9 +179,7 @@ VARIANTS(r1m)
 
 #define SCENARIO(var, nm, sum, n)					\
 	const struct bench_scenario var = {				\
-		.name = nm, .summary = sum, .topology = "pair",		\
-		.gen_ns = "fp-pair-gen", .gen_iface = "gen0",		\
-		.dut_ns = "fp-pair-dut", .dut_iface = "dut0",		\
+		.name = nm, .summary = sum, BENCH_ON_PAIR,		\
 		.dst_ip = "198.18.0.2", .gen_config = gen_flows,	\
 		.prepare = prepare, .cleanup = cleanup,			\
 		.variants = n##_variants,				\

@@ -12,11 +12,7 @@ static const struct bench_variant gen_variants[] = {
 const struct bench_scenario bench_scenario_gen = {
 	.name = "gen",
 	.summary = "the live-frames generator alone (its own ceiling and cost)",
-	.topology = "pair",
-	.gen_ns = "fp-pair-gen",
-	.gen_iface = "gen0",
-	.dut_ns = "fp-pair-dut",
-	.dut_iface = "dut0",
+	BENCH_ON_PAIR,
 	.dst_ip = "198.18.0.2",
 	.variants = gen_variants,
 	.n_variants = sizeof(gen_variants) / sizeof(gen_variants[0]),

@@ -132,9 +132,7 @@ VARIANTS(s1m)
 
 #define SCENARIO(var, nm, sum, n, g)					\
 	const struct bench_scenario var = {				\
-		.name = nm, .summary = sum, .topology = "pair",		\
-		.gen_ns = "fp-pair-gen", .gen_iface = "gen0",		\
-		.dut_ns = "fp-pair-dut", .dut_iface = "dut0",		\
+		.name = nm, .summary = sum, BENCH_ON_PAIR,		\
 		.dst_ip = "198.18.0.100", .gen_config = g,		\
 		.prepare = prepare, .cleanup = cleanup,			\
 		.variants = n##_variants,				\

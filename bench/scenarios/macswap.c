@@ -29,11 +29,7 @@ static const struct bench_variant variants[] = {
 const struct bench_scenario bench_scenario_macswap = {
 	.name = "macswap",
 	.summary = "reflect UDP frames: the I/O cost of each mode",
-	.topology = "pair",
-	.gen_ns = "fp-pair-gen",
-	.gen_iface = "gen0",
-	.dut_ns = "fp-pair-dut",
-	.dut_iface = "dut0",
+	BENCH_ON_PAIR,
 	.dst_ip = "198.18.0.2",
 	.prepare = bench_return_sink_open,
 	.cleanup = bench_return_sink_close,

@@ -61,6 +61,12 @@ struct bench_scenario {
 	int n_variants;
 };
 
+/* The pair testbed's roles, as most scenarios use them (dst_ip apart). */
+#define BENCH_ON_PAIR							\
+	.topology = "pair",						\
+	.gen_ns = "fp-pair-gen", .gen_iface = "gen0",			\
+	.dut_ns = "fp-pair-dut", .dut_iface = "dut0"
+
 /* What a variant may keep between setup and teardown. */
 struct bench_ctx {
 	const struct bench_scenario *scenario;
