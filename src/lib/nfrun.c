@@ -166,7 +166,6 @@ static int open_sockets(struct fp_run *r)
 {
 	struct fp_run_config *c = &r->cfg;
 	struct fp_xsk_config xc = c->xsk;
-	uint32_t i;
 	int err;
 
 	xc.ifindex = c->ifindex;
@@ -192,9 +191,7 @@ static int open_sockets(struct fp_run *r)
 			return err;
 		/* Workers of every queue transmit on this one socket. */
 		fp_xsk_set_shared_tx(r->xsks, true);
-		for (i = 0; i < FP_XSK_MAX_QUEUES; i++)
-			r->then_xsk[i] = fp_xsk_set_find(r->xsks,
-							 c->then_ifindex, 0, 0);
+		r->then_xsk = fp_xsk_set_find(r->xsks, c->then_ifindex, 0, 0);
 	}
 	return fp_xsk_set_fill_xskmap_iface(r->xsks, c->ifindex,
 					    bpf_map__fd(r->skel->maps.xsks));

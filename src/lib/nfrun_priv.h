@@ -27,7 +27,7 @@ struct fp_run {
 	struct fp_xdp_link *link;
 	struct fp_xsk_set *xsks;
 	struct fp_xsk_workers *workers;
-	struct fp_xsk *then_xsk[FP_XSK_MAX_QUEUES]; /* redirect target per queue */
+	struct fp_xsk *then_xsk;	/* --redirect: the target's socket (shared TX) */
 	uint32_t chain_ids[FP_CHAIN_MAX];
 	struct fp_tables tables;
 	struct fp_nf_inst nf[FP_CHAIN_MAX];

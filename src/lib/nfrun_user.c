@@ -74,7 +74,7 @@ static void batch(struct fp_xsk_batch *b, void *ctx, uint32_t worker)
 			b->action[i] = FP_XSK_TX;
 			break;
 		case FP_REDIRECT:
-			b->out[i] = r->then_xsk[p.rx_queue % FP_XSK_MAX_QUEUES];
+			b->out[i] = r->then_xsk;
 			if (b->out[i]) {
 				c[FP_CNT_REDIRECT]++;
 				b->action[i] = FP_XSK_FORWARD;
